@@ -1,0 +1,72 @@
+"""Cakap Desa: the application factory."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_datetime
+
+from config import Config
+
+
+def create_app(config_class: type[Config] = Config) -> Flask:
+    """Build the app: settings, extensions, blueprints, error handlers, CLI."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=False)
+    app.config.from_object(config_class())
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from lms import dbsetup
+    from lms.auth.services import load_session_user
+    from lms.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    dbsetup.configure(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_session_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from lms.api.views import bp as api_bp
+    from lms.auth.views import bp as auth_bp
+    from lms.courses.views import bp as courses_bp
+
+    for bp in (auth_bp, courses_bp, api_bp):
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from lms.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from lms.courses.models import PILLARS
+
+    @app.template_filter("wita")
+    def wita(value, fmt="medium"):
+        """Show a stored UTC time in the platform's time zone (WITA)."""
+        from lms.timeutil import as_utc, to_local
+
+        if not value:
+            return ""
+        return f"{format_datetime(as_utc(value), fmt)} {to_local(value).tzname()}"
+
+    app.jinja_env.globals["PILLARS"] = PILLARS
+
+
+def register_commands(app: Flask) -> None:
+    from lms.cli import register
+
+    register(app)

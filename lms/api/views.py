@@ -1,0 +1,114 @@
+"""Routes of the JSON API v1. Each states who may call it."""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+from flask_babel import gettext as _
+
+from lms.api.common import bearer_token, json_body, token_required
+from lms.api.serializers import course_detail, user_json
+from lms.auth import services as auth_services
+from lms.courses import services as course_services
+from lms.errors import Invalid, Unauthorized
+from lms.extensions import csrf, db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # bearer tokens only: no cookie is read, so there is nothing to forge
+
+
+@bp.post("/auth/token")
+def create_token():
+    """Anyone: trade a username and password for a bearer token."""
+    data = json_body()
+    user = auth_services.authenticate(data.get("username"), data.get("password"))
+    if user is None:
+        raise Unauthorized(_("Nama pengguna atau kata sandi salah, atau akun tidak aktif."), code="invalid_credentials")
+    token = auth_services.issue_token(user)
+    db.session.commit()
+    return jsonify({"token": token})
+
+
+@bp.delete("/auth/token")
+@token_required()
+def revoke_token():
+    """Token holders: revoke the token used for this request."""
+    auth_services.revoke_token(bearer_token())
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/me")
+@token_required()
+def me():
+    """Token holders: their own profile."""
+    return jsonify(user_json(g.api_user))
+
+
+@bp.get("/courses")
+@token_required()
+def list_courses():
+    """Token holders: published courses with the caller's progress."""
+    entries = course_services.catalogue(g.api_user)
+    return jsonify({"courses": [
+        {"id": e.course.id, "slug": e.course.slug, "title": e.course.title, "pillar": e.course.pillar,
+         "lesson_count": e.lesson_count, "enrolled": e.enrolled, "progress_percent": e.percent}
+        for e in entries]})
+
+
+@bp.get("/courses/<int:course_id>")
+@token_required()
+def get_course(course_id: int):
+    """Token holders who may see the course (a draft: its author and admins)."""
+    course = course_services.get_course_for(g.api_user, course_id=course_id)
+    return jsonify(course_detail(course_services.outline(g.api_user, course)))
+
+
+@bp.post("/courses/<int:course_id>/enroll")
+@token_required()
+def enroll(course_id: int):
+    """Token holders: enrol in a published course (201 new, 200 already enrolled)."""
+    course = course_services.get_course_for(g.api_user, course_id=course_id)
+    created = course_services.enroll(g.api_user, course)
+    db.session.commit()
+    return jsonify({"course_id": course.id, "enrolled": True}), 201 if created else 200
+
+
+@bp.post("/lessons/<int:lesson_id>/complete")
+@token_required()
+def complete_lesson(lesson_id: int):
+    """Enrolled learners: mark a lesson complete (idempotent)."""
+    lesson = course_services.get_lesson_for(g.api_user, lesson_id)
+    progress = course_services.complete_lesson(g.api_user, lesson)
+    db.session.commit()
+    return jsonify({"lesson_id": lesson.id, "course_id": lesson.course_id, "progress_percent": progress.percent})
+
+
+@bp.get("/me/progress")
+@token_required()
+def my_progress():
+    """Token holders: progress in each enrolled course."""
+    return jsonify({"courses": [
+        {"course_id": e.course.id, "progress_percent": e.percent, "completed": e.completed_at is not None}
+        for e in course_services.dashboard(g.api_user)]})
+
+
+@bp.post("/course-packages")
+@token_required("trainer", "admin")
+def import_course_package():
+    """Trainers and admins: import a course manifest (a trainer may replace only their own course)."""
+    course = course_services.import_course(g.api_user, json_body())
+    db.session.commit()
+    return jsonify({"id": course.id, "slug": course.slug}), 201
+
+
+@bp.post("/users")
+@token_required("admin")
+def create_user():
+    """Admins: create an account."""
+    data = json_body()
+    allowed = {"username", "full_name", "password", "role", "kind", "jabatan", "desa_kode", "email", "phone"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise Invalid(_("Kolom tidak dikenal."), field=unknown[0])
+    user = auth_services.create_user(**{key: data.get(key) for key in allowed if key in data})
+    db.session.commit()
+    return jsonify(user_json(user)), 201

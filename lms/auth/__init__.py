@@ -1,0 +1,1 @@
+"""Identity: users, roles, login and logout, API tokens, and the permission decorators."""

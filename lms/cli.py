@@ -1,0 +1,122 @@
+"""Command-line tools (``flask --app lms ...``): thin wrappers over the services."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from lms.errors import LMSError
+from lms.extensions import db
+
+# Demonstration accounts for `seed --demo`; never created by a production setup.
+DEMO_ACCOUNTS = [
+    {"username": "admin", "full_name": "Admin Diskominfo Badung", "role": "admin", "kind": "perangkat",
+     "jabatan": "STAF", "desa_kode": None, "password": "Demo-Admin-2026!"},
+    {"username": "pelatih", "full_name": "Ni Luh Putu Sari", "role": "trainer", "kind": "perangkat",
+     "jabatan": "STAF", "desa_kode": None, "password": "Demo-Pelatih-2026!"},
+    {"username": "peninjau", "full_name": "I Gede Wirawan", "role": "reviewer", "kind": "perangkat",
+     "jabatan": "STAF", "desa_kode": None, "password": "Demo-Peninjau-2026!"},
+    {"username": "perangkat", "full_name": "I Made Suardana", "role": "learner", "kind": "perangkat",
+     "jabatan": "SEKDES", "desa_kode": "51.03.02.2001", "password": "Demo-Perangkat-2026!"},
+    {"username": "warga", "full_name": "Ni Komang Ayu Lestari", "role": "learner", "kind": "warga",
+     "jabatan": None, "desa_kode": "51.03.04.2005", "password": "Demo-Warga-2026!"},
+    {"username": "kelian", "full_name": "I Nyoman Arta", "role": "learner", "kind": "perangkat",
+     "jabatan": "KELIAN_BANJAR_DINAS", "desa_kode": "51.03.03.2001", "password": "Demo-Kelian-2026!"},
+]
+
+
+def content_dir() -> Path:
+    return Path(current_app.config.get("COURSE_CONTENT_DIR") or Path(current_app.root_path).parent / "content" / "courses")
+
+
+def _fail(err: LMSError) -> None:
+    db.session.rollback()
+    raise click.ClickException(err.message)
+
+
+def seed_content() -> list[str]:
+    """Load regions, jabatan and every course manifest shipped in the repo (idempotent)."""
+    from lms.courses.manifest import import_manifest
+    from lms.regions.services import load_reference_data
+
+    load_reference_data()
+    slugs = []
+    for path in sorted(content_dir().glob("*.json")):
+        try:
+            course = import_manifest(json.loads(path.read_text(encoding="utf-8")))
+        except LMSError as err:
+            raise LMSError(f"{path.name}: {err.message}") from err
+        slugs.append(course.slug)
+    return slugs
+
+
+def seed_demo_accounts() -> list[tuple[dict, bool]]:
+    from lms.auth.models import User
+    from lms.auth.services import create_user
+
+    out = []
+    for spec in DEMO_ACCOUNTS:
+        exists = db.session.scalar(sa.select(User.id).where(User.username == spec["username"]))
+        if not exists:
+            create_user(**spec)
+        out.append((spec, not exists))
+    return out
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed")
+    @click.option("--demo", is_flag=True, help="Also create one demo account per role (for demonstration only).")
+    def seed(demo: bool) -> None:
+        """Load regions, jabatan and the course manifests in content/courses (idempotent)."""
+        try:
+            slugs = seed_content()
+            accounts = seed_demo_accounts() if demo else []
+            db.session.commit()
+        except LMSError as err:
+            _fail(err)
+        click.echo(f"Wilayah dan jabatan dimuat; {len(slugs)} kursus: {', '.join(slugs) or '-'}")
+        if accounts:
+            click.echo("Akun demo (hanya untuk demonstrasi):")
+            for spec, created in accounts:
+                note = "" if created else " (sudah ada, tidak diubah)"
+                click.echo(f"  {spec['role']:<9} {spec['username']:<10} {spec['password']}{note}")
+
+    @app.cli.command("create-user")
+    @click.option("--username", required=True)
+    @click.option("--password", required=True)
+    @click.option("--role", required=True, type=click.Choice(["learner", "trainer", "reviewer", "admin"]))
+    @click.option("--full-name", default=None, help="Defaults to the username.")
+    @click.option("--kind", default="perangkat", type=click.Choice(["perangkat", "warga"]), show_default=True)
+    @click.option("--jabatan", default=None, help="Jabatan code, e.g. SEKDES.")
+    @click.option("--desa-kode", default=None, help="Kemendagri code, e.g. 51.03.02.2001.")
+    def create_user_command(username, password, role, full_name, kind, jabatan, desa_kode) -> None:
+        """Create an account."""
+        from lms.auth.services import create_user
+
+        try:
+            user = create_user(username=username, password=password, role=role, full_name=full_name or username,
+                               kind=kind, jabatan=jabatan, desa_kode=desa_kode)
+            db.session.commit()
+        except LMSError as err:
+            _fail(err)
+        click.echo(f"Pengguna {user.username} ({user.role}) dibuat, id {user.id}.")
+
+    @app.cli.command("import-course")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def import_course_command(file: Path) -> None:
+        """Import (or replace by slug) a course from a JSON manifest FILE."""
+        from lms.courses.manifest import import_manifest
+
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise click.ClickException(f"{file}: bukan JSON yang valid ({err})") from err
+        try:
+            course = import_manifest(data)
+            db.session.commit()
+        except LMSError as err:
+            _fail(err)
+        click.echo(f"Kursus {course.slug} diimpor (id {course.id}).")

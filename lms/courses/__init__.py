@@ -1,0 +1,1 @@
+"""Courses: catalogue, modules and lessons, enrolment, lesson progress and the manifest importer."""

@@ -1,0 +1,27 @@
+"""Small database helpers shared by the feature packages."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from lms.extensions import db
+
+
+def insert_ignore(model, values: dict, index_elements: list[str]) -> bool:
+    """INSERT a row unless one with the same unique key exists; return True when inserted.
+
+    One statement (``ON CONFLICT DO NOTHING``), so two requests racing for the same key
+    never raise and never make a second row; this is not read-then-insert.
+    """
+    dialect = db.session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = (module.insert(model).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+            .returning(sa.literal(1)))
+    # RETURNING, not rowcount: psycopg reports no row count for ON CONFLICT inserts.
+    return db.session.execute(stmt).first() is not None
+
+
+def count_by(column, *where) -> dict:
+    """Return ``{value: count}`` of rows grouped by ``column``."""
+    stmt = sa.select(column, sa.func.count()).where(*where).group_by(column)
+    return dict(db.session.execute(stmt).all())

@@ -1,0 +1,1 @@
+"""Reference data: Badung's kecamatan and desa/kelurahan (Kemendagri codes) and jabatan."""
