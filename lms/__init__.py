@@ -20,7 +20,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from lms import dbsetup
+    from lms import completion, dbsetup  # noqa: F401  (completion listens to course and quiz signals)
     from lms.auth.services import load_session_user
     from lms.extensions import babel, csrf, db, login_manager, migrate
 
@@ -40,8 +40,9 @@ def register_blueprints(app: Flask) -> None:
     from lms.api.views import bp as api_bp
     from lms.auth.views import bp as auth_bp
     from lms.courses.views import bp as courses_bp
+    from lms.quizzes.views import bp as quizzes_bp
 
-    for bp in (auth_bp, courses_bp, api_bp):
+    for bp in (auth_bp, courses_bp, quizzes_bp, api_bp):
         app.register_blueprint(bp)
 
 
@@ -62,6 +63,12 @@ def register_template_helpers(app: Flask) -> None:
         if not value:
             return ""
         return f"{format_datetime(as_utc(value), fmt)} {to_local(value).tzname()}"
+
+    @app.template_filter("isoformat")
+    def isoformat_filter(value):
+        from lms.timeutil import isoformat
+
+        return isoformat(value) or ""
 
     app.jinja_env.globals["PILLARS"] = PILLARS
 

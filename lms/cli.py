@@ -39,14 +39,14 @@ def _fail(err: LMSError) -> None:
 
 def seed_content() -> list[str]:
     """Load regions, jabatan and every course manifest shipped in the repo (idempotent)."""
-    from lms.courses.manifest import import_manifest
+    from lms.packages import import_package
     from lms.regions.services import load_reference_data
 
     load_reference_data()
     slugs = []
     for path in sorted(content_dir().glob("*.json")):
         try:
-            course = import_manifest(json.loads(path.read_text(encoding="utf-8")))
+            course = import_package(json.loads(path.read_text(encoding="utf-8")))
         except LMSError as err:
             raise LMSError(f"{path.name}: {err.message}") from err
         slugs.append(course.slug)
@@ -108,15 +108,24 @@ def register(app: Flask) -> None:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     def import_course_command(file: Path) -> None:
         """Import (or replace by slug) a course from a JSON manifest FILE."""
-        from lms.courses.manifest import import_manifest
+        from lms.packages import import_package
 
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise click.ClickException(f"{file}: bukan JSON yang valid ({err})") from err
         try:
-            course = import_manifest(data)
+            course = import_package(data)
             db.session.commit()
         except LMSError as err:
             _fail(err)
         click.echo(f"Kursus {course.slug} diimpor (id {course.id}).")
+
+    @app.cli.command("close-overdue-attempts")
+    def close_overdue_attempts_command() -> None:
+        """Grade every open quiz attempt whose deadline has passed, with the answers saved in time."""
+        from lms.quizzes.services import close_overdue_attempts
+
+        closed = close_overdue_attempts()
+        db.session.commit()
+        click.echo(f"{closed} percobaan lewat batas waktu ditutup dan dinilai.")

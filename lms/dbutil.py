@@ -21,6 +21,16 @@ def insert_ignore(model, values: dict, index_elements: list[str]) -> bool:
     return db.session.execute(stmt).first() is not None
 
 
+def upsert(model, values: dict, index_elements: list[str], update: list[str]) -> None:
+    """INSERT a row, or UPDATE the ``update`` columns of the row with the same unique key."""
+    dialect = db.session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(model).values(**values)
+    stmt = stmt.on_conflict_do_update(index_elements=index_elements,
+                                      set_={col: stmt.excluded[col] for col in update})
+    db.session.execute(stmt)
+
+
 def count_by(column, *where) -> dict:
     """Return ``{value: count}`` of rows grouped by ``column``."""
     stmt = sa.select(column, sa.func.count()).where(*where).group_by(column)

@@ -5,7 +5,7 @@ import itertools
 
 from lms.auth.models import User
 from lms.auth.services import create_user
-from lms.courses.manifest import import_manifest
+from lms.packages import import_package as import_manifest
 from lms.courses.models import Course
 from lms.extensions import db
 
@@ -47,3 +47,49 @@ def make_course(slug: str | None = None, *, author: User | None = None, commit: 
     if commit:
         db.session.commit()
     return course
+
+
+def quiz_spec(title: str = "Kuis", **settings) -> dict:
+    """A quiz with one question of each type (5 questions, 1 point each unless said otherwise)."""
+    return {
+        "title": title, **settings,
+        "questions": [
+            {"type": "single", "text": "Berapa panjang minimal kata sandi?", "explanation": "BSSN: 12 karakter.",
+             "choices": [{"text": "6", "feedback": "Terlalu pendek."}, {"text": "12", "correct": True},
+                         {"text": "4"}]},
+            {"type": "multiple", "text": "Mana tanda pesan penipuan?", "explanation": "Desakan dan tautan aneh.",
+             "choices": [{"text": "Mendesak", "correct": True}, {"text": "Tautan aneh", "correct": True},
+                         {"text": "Dari kantor resmi"}, {"text": "Ejaan rapi"}]},
+            {"type": "true_false", "text": "Kode OTP boleh dibagikan.", "explanation": "Jangan pernah.",
+             "choices": [{"text": "Benar"}, {"text": "Salah", "correct": True}]},
+            {"type": "short_text", "text": "Batas waktu lapor kebocoran (jam)?", "explanation": "3 x 24 jam.",
+             "answers": ["72 jam", "3 x 24 jam"]},
+            {"type": "single", "text": "Cadangan disimpan di berapa tempat?", "explanation": "Aturan 3-2-1.",
+             "choices": [{"text": "1"}, {"text": "2"}, {"text": "3", "correct": True}]},
+        ],
+    }
+
+
+def make_quiz_course(slug: str | None = None, *, module_quiz: dict | None = None, final_quiz: dict | None = None,
+                     lessons: int = 1, author: User | None = None, status: str = "published") -> Course:
+    """A one-module course with a module quiz (and optionally a final quiz)."""
+    data = manifest(slug, modules=1, lessons=lessons, status=status)
+    data["course"]["modules"][0]["quizzes"] = [module_quiz or quiz_spec()]
+    if final_quiz:
+        data["course"]["quizzes"] = [final_quiz]
+    course = import_manifest(data, author=author)
+    db.session.commit()
+    return course
+
+
+def right_answers(questions: list[dict], db_questions) -> dict:
+    """Payloads answering every learner-visible question correctly (looked up on the server side)."""
+    by_id = {q.id: q for q in db_questions}
+    out = {}
+    for q in questions:
+        question = by_id[q["id"]]
+        if question.type == "short_text":
+            out[q["id"]] = {"text": question.answers[0]}
+        else:
+            out[q["id"]] = {"choice_ids": [c.id for c in question.choices if c.correct]}
+    return out

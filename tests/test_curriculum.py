@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from lms.courses.manifest import import_manifest, validate_manifest
+from lms.packages import import_package as import_manifest, validate as validate_manifest
 
 CONTENT = Path(__file__).resolve().parent.parent / "content" / "courses"
 FILES = sorted(CONTENT.glob("*.json"))

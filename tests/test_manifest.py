@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from lms.courses import services
-from lms.courses.manifest import export_manifest, import_manifest, validate_manifest
+from lms.packages import export_package as export_manifest, import_package as import_manifest, validate as validate_manifest
 from lms.courses.models import Course, Lesson, LessonProgress
 from lms.errors import Invalid
 from tests.factories import make_user, manifest

@@ -4,12 +4,15 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 
+from lms import packages
 from lms.api.common import bearer_token, json_body, token_required
 from lms.api.serializers import course_detail, user_json
 from lms.auth import services as auth_services
 from lms.courses import services as course_services
 from lms.errors import Invalid, Unauthorized
 from lms.extensions import csrf, db
+from lms.quizzes import services as quiz_services
+from lms.timeutil import isoformat
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens only: no cookie is read, so there is nothing to forge
@@ -59,7 +62,8 @@ def list_courses():
 def get_course(course_id: int):
     """Token holders who may see the course (a draft: its author and admins)."""
     course = course_services.get_course_for(g.api_user, course_id=course_id)
-    return jsonify(course_detail(course_services.outline(g.api_user, course)))
+    statuses = quiz_services.quiz_statuses(g.api_user, quiz_services.course_quizzes(course.id))
+    return jsonify(course_detail(course_services.outline(g.api_user, course), statuses))
 
 
 @bp.post("/courses/<int:course_id>/enroll")
@@ -86,16 +90,19 @@ def complete_lesson(lesson_id: int):
 @token_required()
 def my_progress():
     """Token holders: progress in each enrolled course."""
+    entries = course_services.dashboard(g.api_user)
+    codes = quiz_services.certificate_codes(g.api_user.id, [e.course.id for e in entries])
     return jsonify({"courses": [
-        {"course_id": e.course.id, "progress_percent": e.percent, "completed": e.completed_at is not None}
-        for e in course_services.dashboard(g.api_user)]})
+        {"course_id": e.course.id, "progress_percent": e.percent, "completed": e.completed_at is not None,
+         "completed_at": isoformat(e.completed_at), "certificate_code": codes.get(e.course.id)}
+        for e in entries]})
 
 
 @bp.post("/course-packages")
 @token_required("trainer", "admin")
 def import_course_package():
     """Trainers and admins: import a course manifest (a trainer may replace only their own course)."""
-    course = course_services.import_course(g.api_user, json_body())
+    course = packages.import_as(g.api_user, json_body())
     db.session.commit()
     return jsonify({"id": course.id, "slug": course.slug}), 201
 
@@ -112,3 +119,6 @@ def create_user():
     user = auth_services.create_user(**{key: data.get(key) for key in allowed if key in data})
     db.session.commit()
     return jsonify(user_json(user)), 201
+
+
+from lms.api import quiz_views  # noqa: E402,F401  (registers the quiz routes on this blueprint)

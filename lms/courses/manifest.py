@@ -1,7 +1,8 @@
-"""The course manifest: validation against its JSON Schema, import and export.
+"""The course part of the manifest: JSON Schema validation, writing and exporting
+the course, its modules and lessons.
 
-Every way content gets in (the seed, the API, later the studio) goes through
-``import_manifest``; it validates first and writes nothing when anything is wrong.
+The whole package (with quizzes) is imported by ``lms.packages``, which calls these
+functions and the quiz part in ``lms.quizzes.manifest``; nothing else writes content.
 """
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from jsonschema import Draft202012Validator
 from lms.auth.models import User
 from lms.content import render_markdown
 from lms.courses.models import Course, Lesson, Module
-from lms.errors import Invalid
 from lms.extensions import db
 
 FORMAT = "cakap-desa-course"
@@ -71,8 +71,8 @@ def _describe(error) -> tuple[str, str]:
     return field_path(path), _("format tidak valid")
 
 
-def validate_manifest(data: Any) -> list[dict]:
-    """Return every problem in ``data`` as ``{"field", "message"}``, in document order."""
+def schema_problems(data: Any) -> list[dict]:
+    """Return every JSON Schema problem in ``data`` as ``{"field", "message"}``, in document order."""
     if not isinstance(data, dict):
         return [{"field": "(root)", "message": _("manifest harus berupa objek JSON")}]
     errors = sorted(_validator.iter_errors(data),
@@ -80,23 +80,12 @@ def validate_manifest(data: Any) -> list[dict]:
     return [dict(zip(("field", "message"), _describe(e))) for e in errors]
 
 
-def check_manifest(data: Any) -> None:
-    """Raise Invalid with the first problem (and all of them in ``details``)."""
-    problems = validate_manifest(data)
-    if problems:
-        err = Invalid(problems[0]["message"], field=problems[0]["field"], code="invalid_manifest")
-        err.details = problems
-        raise err
-
-
-def import_manifest(data: Any, *, author: User | None = None) -> Course:
-    """Validate and write a course; an existing slug has its content replaced in place.
+def write_course(spec: dict, *, author: User | None = None) -> Course:
+    """Write a validated course spec; an existing slug has its content replaced in place.
 
     Lessons are matched by (module position, lesson position, title): a match keeps its id,
     so learners' progress on lessons that still exist survives the re-import.
     """
-    check_manifest(data)
-    spec = data["course"]
     course = db.session.scalar(sa.select(Course).where(Course.slug == spec["slug"]))
     if course is None:
         course = Course(slug=spec["slug"], author=author)
@@ -135,8 +124,8 @@ def _replace_modules(course: Course, modules_spec: list[dict]) -> None:
         course.modules.remove(module)
 
 
-def export_manifest(course: Course) -> dict:
-    """Return the manifest that, imported again, gives back this course."""
+def export_course(course: Course) -> dict:
+    """Return the manifest (without quizzes) that, imported again, gives back this course."""
     return {
         "format": FORMAT,
         "version": 1,

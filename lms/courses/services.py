@@ -12,12 +12,11 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from lms.auth.models import User
-from lms.completion import record_completion_if_met
-from lms.courses.manifest import check_manifest, import_manifest
 from lms.courses.models import Course, CourseCompletion, Enrollment, Lesson, LessonProgress, Module
 from lms.dbutil import count_by, insert_ignore
 from lms.errors import Forbidden, NotFound
 from lms.extensions import db
+from lms.signals import lesson_completed
 from lms.timeutil import utcnow
 
 
@@ -148,20 +147,12 @@ def get_lesson_for(user: User, lesson_id: int) -> Lesson:
 
 
 def complete_lesson(user: User, lesson: Lesson) -> CourseProgress:
-    """Mark a lesson complete (repeating it changes nothing) and record course completion when due."""
+    """Mark a lesson complete (repeating it changes nothing); listeners record course completion."""
     course = lesson.module.course
     if not is_enrolled(user, course):
         raise Forbidden(_("Anda belum terdaftar di kursus ini."), code="not_enrolled")
     insert_ignore(LessonProgress, {"user_id": user.id, "lesson_id": lesson.id, "course_id": course.id,
                                    "completed_at": utcnow()}, ["user_id", "lesson_id"])
-    record_completion_if_met(user.id, course.id)
+    lesson_completed.send(user.id, course_id=course.id)
     return progress_for(user, [course], enrolled_ids={course.id})[0]
 
-
-def import_course(user: User, data) -> Course:
-    """Import a manifest as ``user``: a trainer may replace only a course they may edit."""
-    check_manifest(data)
-    existing = db.session.scalar(sa.select(Course).where(Course.slug == data["course"]["slug"]))
-    if existing is not None and not can_edit_course(user, existing):
-        raise Forbidden(_("Kursus dengan slug ini milik penulis lain."), code="not_author")
-    return import_manifest(data, author=user)

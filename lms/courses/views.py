@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from lms.courses import services
 from lms.courses.forms import ActionForm
+from lms.courses.hooks import outline_items
 from lms.courses.models import PILLARS
 from lms.errors import NotFound
 from lms.extensions import db
@@ -36,7 +37,8 @@ def catalogue():
 def detail(slug: str):
     """Signed-in users who may see the course (drafts: author and admin)."""
     course = services.get_course_for(current_user, slug=slug)
-    return render_template("courses/detail.html", outline=services.outline(current_user, course), form=ActionForm())
+    return render_template("courses/detail.html", outline=services.outline(current_user, course), form=ActionForm(),
+                           extra_items=outline_items(current_user, course))
 
 
 @bp.post("/courses/<slug>/enroll")

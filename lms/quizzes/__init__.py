@@ -1,0 +1,1 @@
+"""Quizzes: questions of several types, attempts, grading, and certificates."""
