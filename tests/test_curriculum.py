@@ -47,3 +47,13 @@ def test_every_lesson_has_at_least_300_words(path):
 def test_slugs_are_unique():
     slugs = [_load(p)["course"]["slug"] for p in FILES]
     assert len(slugs) == len(set(slugs))
+
+
+def test_the_first_course_has_a_quiz_per_module_and_a_final_quiz():
+    course = _load(CONTENT / "keamanan-digital-perangkat-desa.json")["course"]
+    for module in course["modules"]:
+        assert len(module["quizzes"]) == 1
+        assert len(module["quizzes"][0]["questions"]) >= 5
+    assert len(course["quizzes"]) == 1 and course["quizzes"][0].get("pass_percent", 70) == 70
+    for quiz in [m["quizzes"][0] for m in course["modules"]] + course["quizzes"]:
+        assert all(q.get("explanation", "").strip() for q in quiz["questions"])

@@ -2,7 +2,9 @@
 import pytest
 
 from lms.courses import services
-from tests.factories import make_course, make_user
+from lms.extensions import db
+from lms.packages import import_package
+from tests.factories import make_course, make_user, manifest, quiz_spec
 
 
 def _setup(n_courses):
@@ -48,3 +50,73 @@ def test_api_endpoints_do_not_grow_with_enrolments(client, api, db, count_querie
         counts.append(_count(count_queries, client, target, headers))
     assert counts[0] == counts[1], counts
     assert counts[1] <= 8, counts
+
+
+def _quiz_course(n_questions: int, n_quizzes: int = 1):
+    """A course with ``n_quizzes`` module quizzes and a final quiz of ``n_questions`` each."""
+    quiz = quiz_spec()
+    quiz["questions"] = (quiz["questions"] * ((n_questions // 5) + 1))[:n_questions]
+    quiz["questions"] = [dict(q, text=f"{q['text']} #{i}") for i, q in enumerate(quiz["questions"])]
+    data = manifest(modules=n_quizzes, lessons=1)
+    for module in data["course"]["modules"]:
+        module["quizzes"] = [dict(quiz, one_question_per_page=False)]
+    data["course"]["quizzes"] = [dict(quiz, title="Akhir")]
+    course = import_package(data)
+    db.session.commit()
+    return course
+
+
+@pytest.mark.parametrize("page", ["course", "overview", "attempt", "summary", "result"])
+def test_quiz_pages_do_not_grow_with_questions_or_quizzes(web, client, db, count_queries, page):
+    from lms.courses.services import enroll
+    from lms.quizzes.services import course_quizzes, start_attempt, submit_attempt
+
+    counts = []
+    for n in (5, 40):
+        learner = make_user()
+        course = _quiz_course(n, n_quizzes=1 if n == 5 else 8)
+        enroll(learner, course)
+        quiz = course_quizzes(course.id)[0]
+        attempt, _ = start_attempt(learner, quiz)
+        if page == "result":
+            submit_attempt(attempt)
+        db.session.commit()
+        web.login(learner.username)
+        url = {"course": f"/courses/{course.slug}", "overview": f"/quizzes/{quiz.id}",
+               "attempt": f"/attempts/{attempt.id}", "summary": f"/attempts/{attempt.id}/summary",
+               "result": f"/attempts/{attempt.id}/result"}[page]
+        counts.append(_count(count_queries, client, url))
+        web.post_form("/", "/logout")
+    assert counts[0] == counts[1], counts
+    assert counts[1] <= 14, counts
+
+
+@pytest.mark.parametrize("endpoint", ["detail", "start", "get", "submit"])
+def test_quiz_api_does_not_grow(client, api, db, count_queries, endpoint):
+    from lms.courses.services import enroll
+    from lms.quizzes.services import course_quizzes
+
+    counts = []
+    for n in (5, 40):
+        learner = make_user()
+        course = _quiz_course(n, n_quizzes=1 if n == 5 else 8)
+        enroll(learner, course)
+        db.session.commit()
+        quiz = course_quizzes(course.id)[0]
+        headers = api.as_user(learner)
+        attempt_id = None
+        if endpoint in ("get", "submit"):
+            attempt_id = client.post(f"/api/v1/quizzes/{quiz.id}/attempts", headers=headers).get_json()["attempt_id"]
+        with count_queries() as counter:
+            if endpoint == "detail":
+                response = client.get(f"/api/v1/courses/{course.id}", headers=headers)
+            elif endpoint == "start":
+                response = client.post(f"/api/v1/quizzes/{quiz.id}/attempts", headers=headers)
+            elif endpoint == "get":
+                response = client.get(f"/api/v1/attempts/{attempt_id}", headers=headers)
+            else:
+                response = client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=headers)
+        assert response.status_code in (200, 201)
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
+    assert counts[1] <= 20, counts
