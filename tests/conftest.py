@@ -29,6 +29,7 @@ def database_url() -> str:
 class Config(TestingConfig):
     SQLALCHEMY_DATABASE_URI = database_url()
     LMS_INSTANCE_DIR = _tmpdir
+    UPLOAD_FOLDER = f"{_tmpdir}/uploads"
 
 
 class FreshContextClient(FlaskClient):
