@@ -66,7 +66,7 @@ class Config:
     BABEL_DEFAULT_LOCALE = os.environ.get("LMS_DEFAULT_LOCALE", "id")
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default cost (n=2**15)
-    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)  # a course zip with images
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(INSTANCE_DIR / "uploads")
     IMAGE_MAX_BYTES = _env_int("IMAGE_MAX_BYTES", 2 * 1024 * 1024)
     SESSION_COOKIE_HTTPONLY = True

@@ -21,6 +21,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from lms import completion, dbsetup  # noqa: F401  (completion listens to course and quiz signals)
+    from lms.courses import cohorts  # noqa: F401  (cohort rules listen to user_saved)
     from lms.auth.services import load_session_user
     from lms.extensions import babel, csrf, db, login_manager, migrate
 
@@ -41,8 +42,10 @@ def register_blueprints(app: Flask) -> None:
     from lms.auth.views import bp as auth_bp
     from lms.courses.views import bp as courses_bp
     from lms.quizzes.views import bp as quizzes_bp
+    from lms.studio.views import bp as studio_bp
+    from lms.studio.views import media_bp
 
-    for bp in (auth_bp, courses_bp, quizzes_bp, api_bp):
+    for bp in (auth_bp, courses_bp, quizzes_bp, studio_bp, media_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -20,10 +20,21 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "o
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+IMAGE_PREFIX = "/media/"
+
+
+def _only_local_images(element: str, attribute: str, value: str) -> str | None:
+    """Images load only from our own /media/ files: no tracking pixels, no third-party
+    hosts over a village's costly data, no image that triggers one of our GET routes."""
+    if element == "img" and attribute == "src":
+        return value if value.startswith(IMAGE_PREFIX) and "/.." not in value and "//" not in value[1:] else None
+    return value
+
+
 def render_markdown(text: str) -> str:
     """Return sanitized HTML for Markdown ``text``."""
     html = _md.render(text or "")
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                     link_rel="noopener noreferrer", strip_comments=True,
+                     link_rel="noopener noreferrer", strip_comments=True, attribute_filter=_only_local_images,
                      filter_style_properties={"text-align"})
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from contextlib import contextmanager
 
@@ -60,6 +61,7 @@ def app():
         _db.session.remove()
         _db.drop_all()
         _db.engine.dispose()
+    shutil.rmtree(_tmpdir, ignore_errors=True)  # the SQLite file and uploaded test images
 
 
 def _clean(app) -> None:

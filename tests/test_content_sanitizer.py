@@ -35,3 +35,9 @@ def test_sanitizer_keeps_ordinary_markdown():
     assert "<h2>Judul</h2>" in html and "<li>satu</li>" in html and "<code>kode</code>" in html
     assert 'href="https://badungkab.go.id"' in html and 'rel="noopener noreferrer"' in html
     assert "<table>" in html
+
+
+def test_images_load_only_from_our_media_folder():
+    html = render_markdown("![a](/media/abc.png) ![b](https://tracker.example/p.gif) ![c](//evil/x.png) ![d](/logout)")
+    assert 'src="/media/abc.png"' in html
+    assert "tracker" not in html and "evil" not in html and 'src="/logout"' not in html

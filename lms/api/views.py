@@ -1,7 +1,7 @@
 """Routes of the JSON API v1. Each states who may call it."""
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import gettext as _
 
 from lms import packages
@@ -12,6 +12,8 @@ from lms.courses import services as course_services
 from lms.errors import Invalid, Unauthorized
 from lms.extensions import csrf, db
 from lms.quizzes import services as quiz_services
+from lms.studio import services as studio_services
+from lms.studio.zip_package import export_zip, import_zip, is_zip
 from lms.timeutil import isoformat
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -101,10 +103,29 @@ def my_progress():
 @bp.post("/course-packages")
 @token_required("trainer", "admin")
 def import_course_package():
-    """Trainers and admins: import a course manifest (a trainer may replace only their own course)."""
-    course = packages.import_as(g.api_user, json_body())
+    """Trainers and admins: import a manifest (JSON body) or a zip (multipart field ``package``).
+
+    A trainer may replace only a course they may edit.
+    """
+    upload = request.files.get("package")
+    if upload is not None:
+        data = upload.read()
+        if not is_zip(data):
+            raise Invalid(_("Berkas paket harus berupa .zip."), field="package", code="invalid_package")
+        course = import_zip(data, user=g.api_user)
+    else:
+        course = packages.import_as(g.api_user, json_body())
     db.session.commit()
     return jsonify({"id": course.id, "slug": course.slug}), 201
+
+
+@bp.get("/courses/<int:course_id>/package")
+@token_required("trainer", "admin")
+def export_course_package(course_id: int):
+    """The course's author, co-authors and admins: the course as a zip package."""
+    course = studio_services.course_for_edit(g.api_user, course_id)
+    return Response(export_zip(course), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{course.slug}.zip"'})
 
 
 @bp.post("/users")

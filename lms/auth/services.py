@@ -14,6 +14,7 @@ from lms.auth.models import KINDS, ROLES, ApiToken, User
 from lms.errors import Conflict, Invalid, Unauthorized
 from lms.extensions import db
 from lms.regions.services import get_desa, get_jabatan
+from lms.signals import user_saved
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 PHONE_RE = re.compile(r"^\+?[0-9 ()-]{8,20}$")
@@ -79,6 +80,7 @@ def create_user(*, username, full_name, password, role="learner", kind="warga", 
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    user_saved.send(user)
     return user
 
 

@@ -30,6 +30,7 @@ class Course(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     author: so.Mapped[User | None] = so.relationship()
+    coauthors: so.Mapped[list[CourseAuthor]] = so.relationship(cascade="all, delete-orphan")
     modules: so.Mapped[list[Module]] = so.relationship(
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan")
 
@@ -38,6 +39,21 @@ class Course(db.Model):
         sa.CheckConstraint(f"level IN {LEVELS}", name="level_known"),
         sa.CheckConstraint(f"status IN {STATUSES}", name="status_known"),
     )
+
+
+class CourseAuthor(db.Model):
+    """A co-author: may edit the course like its author (the author adds them)."""
+
+    __tablename__ = "course_author"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    course_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"))
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    added_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    user: so.Mapped[User] = so.relationship()
+
+    __table_args__ = (sa.UniqueConstraint("course_id", "user_id"),)
 
 
 class Module(db.Model):
@@ -78,6 +94,8 @@ class Enrollment(db.Model):
     course_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"), index=True)
     source: so.Mapped[str] = so.mapped_column(sa.String(10), default="self")  # self | assigned
     enrolled_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    due_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    cohort_rule_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("cohort_rule.id", ondelete="SET NULL"))
 
     course: so.Mapped[Course] = so.relationship()
 
@@ -112,3 +130,23 @@ class CourseCompletion(db.Model):
     completed_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("user_id", "course_id"),)
+
+
+class CohortRule(db.Model):
+    """Assign a course to everyone matching these filters (None = any); an active rule also
+    enrols people who match later."""
+
+    __tablename__ = "cohort_rule"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    course_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    kecamatan_kode: so.Mapped[str | None] = so.mapped_column(sa.ForeignKey("kecamatan.kode"))
+    desa_kode: so.Mapped[str | None] = so.mapped_column(sa.ForeignKey("desa.kode"))
+    jabatan_kode: so.Mapped[str | None] = so.mapped_column(sa.ForeignKey("jabatan.kode"))
+    kind: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    due_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    active: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=True)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    course: so.Mapped[Course] = so.relationship()

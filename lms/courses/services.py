@@ -39,7 +39,12 @@ class CourseProgress:
 
 
 def can_edit_course(user: User, course: Course) -> bool:
-    return user.role == "admin" or (user.role == "trainer" and course.author_id == user.id)
+    """Admins edit any course; a trainer edits the courses they author or co-author."""
+    if user.role == "admin":
+        return True
+    if user.role != "trainer":
+        return False
+    return course.author_id == user.id or any(a.user_id == user.id for a in course.coauthors)
 
 
 def can_view_course(user: User, course: Course, *, enrolled: bool | None = None) -> bool:

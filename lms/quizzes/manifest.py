@@ -74,6 +74,10 @@ def write_questions(quiz: Quiz, questions_spec: list[dict]) -> None:
         question.points = float(spec.get("points", 1))
         question.explanation = spec.get("explanation", "")
         question.answers = list(spec.get("answers", []))
+        wanted = [(c["text"], bool(c.get("correct", False)), c.get("feedback", "")) for c in spec.get("choices", [])]
+        if question.id is not None and [(c.text, c.correct, c.feedback) for c in question.choices] == wanted:
+            keep.append(question)  # unchanged choices keep their ids, so saved answers still point at them
+            continue
         specs = list(enumerate(spec.get("choices", [])))
         # Rows are inserted in a random order, so a choice's id says nothing about whether
         # it is correct, even when the author always writes the right answer first.

@@ -12,6 +12,7 @@ from lms.courses.forms import ActionForm
 from lms.courses.hooks import OutlineItem, outline_item_providers
 from lms.courses.services import can_edit_course
 from lms.extensions import db
+from lms.formutil import options
 from lms.quizzes import services
 from lms.quizzes.certificate_pdf import render_certificate
 from lms.quizzes.forms import GrantForm
@@ -188,7 +189,7 @@ def grants(quiz_id: int):
         abort(403)
     stuck = services.learners_out_of_attempts(quiz)
     form = GrantForm()
-    form.user_ids.choices = [(user.id, f"{user.full_name} ({user.username})") for user, _used in stuck]
+    form.user_ids.choices = options([(user.id, f"{user.full_name} ({user.username})") for user, _used in stuck])
     if form.validate_on_submit():
         learners = list(db.session.scalars(sa.select(User).where(User.id.in_(form.user_ids.data))))
         count = services.grant_attempts(quiz, learners, form.extra_attempts.data, by=current_user)
