@@ -38,6 +38,14 @@ def editable_courses(user: User) -> list[Course]:
     return list(db.session.scalars(stmt.options(so.selectinload(Course.coauthors))))
 
 
+def load_outline(course: Course) -> None:
+    """Load the course's modules with their lessons, and its co-authors, in a fixed number of queries."""
+    db.session.execute(sa.select(Course).where(Course.id == course.id).options(
+        so.selectinload(Course.modules).selectinload(Module.lessons).defer(Lesson.body_markdown).defer(Lesson.body_html),
+        so.selectinload(Course.coauthors).joinedload(CourseAuthor.user))
+        .execution_options(populate_existing=True)).all()
+
+
 def course_for_edit(user: User, course_id: int) -> Course:
     course = db.session.get(Course, course_id)
     if course is None:
@@ -242,6 +250,12 @@ class QuizSettings:
     questions_per_attempt: int | None = None
     one_question_per_page: bool = True
     review: str = "after_submit"
+
+
+def quiz_questions(quiz: Quiz) -> list[Question]:
+    """The quiz's questions with their choices (two queries)."""
+    return list(db.session.scalars(sa.select(Question).where(Question.quiz_id == quiz.id)
+                                   .options(so.selectinload(Question.choices)).order_by(Question.position)))
 
 
 def save_quiz(course: Course, settings: QuizSettings, quiz: Quiz | None = None) -> Quiz:

@@ -80,6 +80,7 @@ def course(course_id: int):
         except Invalid as err:
             db.session.rollback()
             _field_error(form, err)
+    services.load_outline(course)
     quizzes = db.session.scalars(db.select(Quiz).where(Quiz.course_id == course.id).order_by(Quiz.position)).all()
     return render_template("studio/course.html", course=course, form=form, action=ActionForm(),
                            module_form=TitleForm(prefix="module"), coauthor_form=CoauthorForm(), quizzes=quizzes,
@@ -451,7 +452,7 @@ def import_questions(quiz_id: int):
 def export_gift(quiz_id: int):
     """The course's editors: download the quiz's questions as GIFT."""
     quiz = services.quiz_for_edit(current_user, quiz_id)
-    text = formats.export_gift([services.export_question(q) for q in quiz.questions])
+    text = formats.export_gift([services.export_question(q) for q in services.quiz_questions(quiz)])
     return Response(text, mimetype="text/plain; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="kuis-{quiz.id}.gift.txt"'})
 
