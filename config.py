@@ -69,6 +69,16 @@ class Config:
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)  # a course zip with images
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(INSTANCE_DIR / "uploads")
     IMAGE_MAX_BYTES = _env_int("IMAGE_MAX_BYTES", 2 * 1024 * 1024)
+    REPORT_INACTIVE_DAYS = _env_int("REPORT_INACTIVE_DAYS", 14)
+    REPORT_LETTERHEAD = os.environ.get(
+        "REPORT_LETTERHEAD",
+        "PEMERINTAH KABUPATEN BADUNG|DINAS KOMUNIKASI DAN INFORMATIKA|"
+        "Pusat Pemerintahan Kabupaten Badung, Jl. Raya Sempidi, Mangupura")
+    REPORT_PLACE = os.environ.get("REPORT_PLACE", "Mangupura")
+    REPORT_SIGNATORY_POSITION = os.environ.get("REPORT_SIGNATORY_POSITION",
+                                               "Kepala Dinas Komunikasi dan Informatika Kabupaten Badung")
+    REPORT_SIGNATORY_NAME = os.environ.get("REPORT_SIGNATORY_NAME", "")
+    REPORT_SIGNATORY_NIP = os.environ.get("REPORT_SIGNATORY_NIP", "")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)

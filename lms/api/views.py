@@ -142,4 +142,4 @@ def create_user():
     return jsonify(user_json(user)), 201
 
 
-from lms.api import quiz_views  # noqa: E402,F401  (registers the quiz routes on this blueprint)
+from lms.api import quiz_views, report_views  # noqa: E402,F401  (register their routes on this blueprint)

@@ -16,7 +16,7 @@ PILLAR_NAMES = {"cakap": "Cakap Digital", "etika": "Etika Digital", "budaya": "B
 
 
 def _font(name: str) -> str:
-    return str(resources.files("lms.quizzes").joinpath("fonts", name))
+    return str(resources.files("lms").joinpath("fonts", name))
 
 
 def render_certificate(certificate: Certificate, *, completed_at, verify_url: str) -> bytes:
