@@ -79,6 +79,8 @@ class Config:
                                                "Kepala Dinas Komunikasi dan Informatika Kabupaten Badung")
     REPORT_SIGNATORY_NAME = os.environ.get("REPORT_SIGNATORY_NAME", "")
     REPORT_SIGNATORY_NIP = os.environ.get("REPORT_SIGNATORY_NIP", "")
+    REGISTRATION_OPEN = _env_bool("REGISTRATION_OPEN", True)
+    PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)

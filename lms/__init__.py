@@ -41,12 +41,13 @@ def register_blueprints(app: Flask) -> None:
     from lms.api.views import bp as api_bp
     from lms.auth.views import bp as auth_bp
     from lms.courses.views import bp as courses_bp
+    from lms.people.views import bp as people_bp
     from lms.quizzes.views import bp as quizzes_bp
     from lms.reports.views import bp as reports_bp
     from lms.studio.views import bp as studio_bp
     from lms.studio.views import media_bp
 
-    for bp in (auth_bp, courses_bp, quizzes_bp, studio_bp, media_bp, reports_bp, api_bp):
+    for bp in (auth_bp, courses_bp, quizzes_bp, studio_bp, media_bp, reports_bp, people_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -14,17 +14,19 @@ from lms.extensions import db
 # Demonstration accounts for `seed --demo`; never created by a production setup.
 DEMO_ACCOUNTS = [
     {"username": "admin", "full_name": "Admin Diskominfo Badung", "role": "admin", "kind": "perangkat",
-     "jabatan": "STAF", "desa_kode": None, "password": "Demo-Admin-2026!"},
+     "jabatan": "STAF", "desa_kode": None, "password": "Kopi-Kintamani-2026"},
     {"username": "pelatih", "full_name": "Ni Luh Putu Sari", "role": "trainer", "kind": "perangkat",
-     "jabatan": "STAF", "desa_kode": None, "password": "Demo-Pelatih-2026!"},
+     "jabatan": "STAF", "desa_kode": None, "password": "Sawah-Hijau-Subak-7"},
     {"username": "peninjau", "full_name": "I Gede Wirawan", "role": "reviewer", "kind": "perangkat",
-     "jabatan": "STAF", "desa_kode": None, "password": "Demo-Peninjau-2026!"},
+     "jabatan": "STAF", "desa_kode": None, "password": "Pura-Ulun-Danu-Beratan"},
     {"username": "perangkat", "full_name": "I Made Suardana", "role": "learner", "kind": "perangkat",
-     "jabatan": "SEKDES", "desa_kode": "51.03.02.2001", "password": "Demo-Perangkat-2026!"},
+     "jabatan": "SEKDES", "desa_kode": "51.03.02.2001", "password": "Kulkul-Banjar-Munggu-9"},
     {"username": "warga", "full_name": "Ni Komang Ayu Lestari", "role": "learner", "kind": "warga",
-     "jabatan": None, "desa_kode": "51.03.04.2005", "password": "Demo-Warga-2026!"},
+     "jabatan": None, "desa_kode": "51.03.04.2005", "password": "Jukung-Biru-Getasan-3"},
     {"username": "kelian", "full_name": "I Nyoman Arta", "role": "learner", "kind": "perangkat",
-     "jabatan": "KELIAN_BANJAR_DINAS", "desa_kode": "51.03.03.2001", "password": "Demo-Kelian-2026!"},
+     "jabatan": "KELIAN_BANJAR_DINAS", "desa_kode": "51.03.03.2001", "password": "Canang-Sari-Pagi-8"},
+    {"username": "operator", "full_name": "Ni Wayan Sekar", "role": "operator", "kind": "perangkat",
+     "jabatan": "STAF", "desa_kode": "51.03.02.2001", "password": "Lontar-Tua-Taman-Ayun"},
 ]
 
 
@@ -87,7 +89,7 @@ def register(app: Flask) -> None:
     @app.cli.command("create-user")
     @click.option("--username", required=True)
     @click.option("--password", required=True)
-    @click.option("--role", required=True, type=click.Choice(["learner", "trainer", "reviewer", "admin"]))
+    @click.option("--role", required=True, type=click.Choice(["learner", "trainer", "reviewer", "operator", "admin"]))
     @click.option("--full-name", default=None, help="Defaults to the username.")
     @click.option("--kind", default="perangkat", type=click.Choice(["perangkat", "warga"]), show_default=True)
     @click.option("--jabatan", default=None, help="Jabatan code, e.g. SEKDES.")
@@ -129,3 +131,39 @@ def register(app: Flask) -> None:
         closed = close_overdue_attempts()
         db.session.commit()
         click.echo(f"{closed} percobaan lewat batas waktu ditutup dan dinilai.")
+
+    @app.cli.command("import-users")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Only check the file; write nothing.")
+    @click.option("--as-user", "as_username", default=None, help="Admin recorded in the audit log (default: first admin).")
+    @click.option("--passwords-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="Write the initial passwords to this CSV file instead of printing them.")
+    def import_users_command(file: Path, dry_run: bool, as_username: str | None, passwords_out: Path | None) -> None:
+        """Import people from a CSV or XLSX FILE (columns: username, nama_lengkap, jabatan, kode_desa,
+        telepon, email, peran, jenis); every row is checked first and nothing is written unless all are good."""
+        from lms.auth.models import User
+        from lms.people.importer import credentials_csv, import_people
+
+        stmt = sa.select(User).where(User.role == "admin", User.active.is_(True)).order_by(User.id)
+        if as_username:
+            stmt = sa.select(User).where(User.username == as_username, User.role == "admin")
+        admin = db.session.scalar(stmt)
+        if admin is None:
+            raise click.ClickException("Tidak ada admin untuk dicatat di log audit (buat dengan create-user).")
+        result = import_people(file.read_bytes(), by=admin, dry_run=dry_run)
+        for error in result.errors:
+            click.echo(f"baris {error.line}, kolom {error.field}: {error.message}", err=True)
+        if result.errors:
+            db.session.rollback()
+            raise click.ClickException(f"{len(result.errors)} masalah di {result.rows} baris; tidak ada yang disimpan.")
+        db.session.commit()
+        if dry_run:
+            click.echo(f"{result.rows} baris diperiksa, tidak ada masalah (uji coba: tidak ada yang disimpan).")
+            return
+        text = credentials_csv(result.created)
+        if passwords_out:
+            passwords_out.write_text("\ufeff" + text, encoding="utf-8")
+            click.echo(f"{len(result.created)} akun dibuat; kata sandi awal di {passwords_out}.")
+        else:
+            click.echo(f"{len(result.created)} akun dibuat. Kata sandi awal (tampil sekali):")
+            click.echo(text)

@@ -7,18 +7,24 @@ from sqlalchemy.dialects import postgresql, sqlite
 from lms.extensions import db
 
 
-def insert_ignore(model, values: dict, index_elements: list[str]) -> bool:
-    """INSERT a row unless one with the same unique key exists; return True when inserted.
+def insert_ignore(model, values: dict, index_elements: list[str], *, index_where=None, returning=None):
+    """INSERT a row unless one with the same unique key exists.
 
-    One statement (``ON CONFLICT DO NOTHING``), so two requests racing for the same key
-    never raise and never make a second row; this is not read-then-insert.
+    Returns True when inserted (or the ``returning`` column's value; None when not inserted).
+    One statement (``ON CONFLICT DO NOTHING``, also against a partial unique index with
+    ``index_where``), so two requests racing for the same key never raise and never make a
+    second row; this is not read-then-insert, and it needs no savepoint.
     """
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    stmt = (module.insert(model).values(**values).on_conflict_do_nothing(index_elements=index_elements)
-            .returning(sa.literal(1)))
+    stmt = (module.insert(model).values(**values)
+            .on_conflict_do_nothing(index_elements=index_elements, index_where=index_where)
+            .returning(returning if returning is not None else sa.literal(1)))
     # RETURNING, not rowcount: psycopg reports no row count for ON CONFLICT inserts.
-    return db.session.execute(stmt).first() is not None
+    row = db.session.execute(stmt).first()
+    if returning is not None:
+        return row[0] if row else None
+    return row is not None
 
 
 def upsert(model, values: dict, index_elements: list[str], update: list[str]) -> None:

@@ -28,14 +28,14 @@ def test_seed_demo_is_idempotent(runner, db):
     """Running ``seed --demo`` twice changes nothing the second time."""
     first = runner.invoke(args=["seed", "--demo"])
     assert first.exit_code == 0, first.output
-    assert "Demo-Admin-2026!" in first.output
+    assert "Kopi-Kintamani-2026" in first.output
     before = _counts(db)
-    assert before["User"] == 6 and before["Course"] >= 1
+    assert before["User"] == 7 and before["Course"] >= 1
     second = runner.invoke(args=["seed", "--demo"])
     assert second.exit_code == 0, second.output
     assert _counts(db) == before
     roles = set(db.session.scalars(sa.select(User.role)))
-    assert roles == {"learner", "trainer", "reviewer", "admin"}
+    assert roles == {"learner", "trainer", "reviewer", "operator", "admin"}
 
 
 def test_seed_without_demo_creates_no_accounts(runner, db):

@@ -1,4 +1,5 @@
-"""API v1 report routes (same blueprint as lms.api.views): reviewers and admins."""
+"""API v1 report routes (same blueprint as lms.api.views): reviewers, admins, and village
+operators for their own village."""
 from __future__ import annotations
 
 from flask import Response, g, jsonify, request, stream_with_context
@@ -12,11 +13,11 @@ from lms.reports import services as report_services
 
 
 @bp.get("/reports/completion")
-@token_required("reviewer", "admin")
+@token_required("reviewer", "admin", "operator")
 def completion_report():
-    """Reviewers and admins: completion figures grouped by kecamatan, desa, course, jabatan or pillar."""
+    """Reviewers and admins; operators for their own village: completion figures by group."""
     group_by = queries.parse_group_by(request.args.get("group_by"))
-    f = queries.parse_filters(request.args)
+    f = report_services.scoped_filters(g.api_user, request.args)
     report = queries.completion_report(f, group_by)
     if request.args.get("format") == "csv":
         header, rows, details = report_services.completion_table(report)
@@ -29,10 +30,10 @@ def completion_report():
 
 
 @bp.get("/reports/learners")
-@token_required("reviewer", "admin")
+@token_required("reviewer", "admin", "operator")
 def report_learners():
-    """Reviewers and admins: the learners behind a report row."""
-    f = queries.parse_filters(request.args)
+    """Reviewers and admins; operators for their own village: the learners behind a report row."""
+    f = report_services.scoped_filters(g.api_user, request.args)
     return jsonify({"filters": f.as_dict(), "learners": [
         {"id": r["user"].id, "username": r["user"].username, "full_name": r["user"].full_name,
          "kind": r["user"].kind, "jabatan": r["user"].jabatan_kode,

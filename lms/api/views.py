@@ -11,6 +11,7 @@ from lms.auth import services as auth_services
 from lms.courses import services as course_services
 from lms.errors import Invalid, Unauthorized
 from lms.extensions import csrf, db
+from lms.people import importer
 from lms.quizzes import services as quiz_services
 from lms.studio import services as studio_services
 from lms.studio.zip_package import export_zip, import_zip, is_zip
@@ -140,6 +141,28 @@ def create_user():
     user = auth_services.create_user(**{key: data.get(key) for key in allowed if key in data})
     db.session.commit()
     return jsonify(user_json(user)), 201
+
+
+@bp.post("/users/import")
+@token_required("admin")
+def import_users():
+    """Admins: bulk import people from CSV (body ``text/csv``); ``?dry_run=1`` only checks.
+
+    Without dry_run, only a file with no errors is written (all rows in one transaction);
+    otherwise 422 with the same errors.
+    """
+    dry_run = request.args.get("dry_run") in ("1", "true", "yes")
+    result = importer.import_people(request.get_data(), by=g.api_user, dry_run=dry_run)
+    body = {"created": len(result.created), "rows": result.rows,
+            "errors": [{"line": e.line, "field": e.field, "message": e.message} for e in result.errors]}
+    if result.errors and not dry_run:
+        db.session.rollback()
+        return jsonify(body), 422
+    db.session.commit()
+    if result.created:
+        body["users"] = [{"id": user.id, "username": user.username, "initial_password": password}
+                         for user, password in result.created]
+    return jsonify(body), 201 if result.created else 200
 
 
 from lms.api import quiz_views, report_views  # noqa: E402,F401  (register their routes on this blueprint)

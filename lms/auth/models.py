@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.regions.models import Desa, Jabatan
 from lms.timeutil import utcnow
 
-ROLES = ("learner", "trainer", "reviewer", "admin")
+ROLES = ("learner", "trainer", "reviewer", "operator", "admin")
 KINDS = ("perangkat", "warga")
 
 
@@ -35,6 +35,13 @@ class User(UserMixin, db.Model):
     # Bumped on logout, password change and deactivation: every session cookie minted under
     # an older version stops working (a signed cookie alone would stay valid).
     session_version: so.Mapped[int] = so.mapped_column(sa.Integer, default=1)
+    # Set for a temporary password (import, admin reset): the user must choose a new one.
+    must_change_password: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=False)
+    # Residents under 18 register only with a parent's or guardian's consent (UU PDP Pasal 25).
+    is_adult: so.Mapped[bool | None] = so.mapped_column(sa.Boolean)
+    guardian_name: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    deletion_requested_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    erased_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
 
     desa: so.Mapped[Desa | None] = so.relationship(lazy="joined")
     jabatan: so.Mapped[Jabatan | None] = so.relationship(lazy="joined")
@@ -75,3 +82,15 @@ class ApiToken(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     user: so.Mapped[User] = so.relationship(lazy="joined")
+
+
+class Consent(db.Model):
+    """Consent to a version of the privacy notice (and, for a minor, the guardian's)."""
+
+    __tablename__ = "consent"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    notice_version: so.Mapped[str] = so.mapped_column(sa.String(20))
+    consented_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    guardian_name: so.Mapped[str | None] = so.mapped_column(sa.String(120))

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.auth.models import KINDS, ROLES, ApiToken, User
+from lms.auth.passwords import password_problems
 from lms.errors import Conflict, Invalid, Unauthorized
 from lms.extensions import db
 from lms.regions.services import get_desa, get_jabatan
@@ -29,12 +30,14 @@ def normalise_username(username: str) -> str:
     return (username or "").strip().lower()
 
 
-def validate_password(password: str, field: str = "password") -> None:
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if not isinstance(password, str) or len(password) < minimum:
-        raise Invalid(_("Kata sandi minimal %(n)d karakter.", n=minimum), field=field)
-    if len(password) > 256:
-        raise Invalid(_("Kata sandi terlalu panjang (maksimal 256 karakter)."), field=field)
+def validate_password(password: str, field: str = "password", *, username: str | None = None,
+                      full_name: str | None = None) -> None:
+    """Apply the password rules (length, not the name, not a common password); Invalid names the field."""
+    if not isinstance(password, str):
+        raise Invalid(_("Kata sandi wajib diisi."), field=field)
+    problems = password_problems(password, username=username, full_name=full_name)
+    if problems:
+        raise Invalid(problems[0], field=field)
 
 
 def _clean_text(value, field: str, *, required: bool, max_len: int) -> str | None:
@@ -50,6 +53,42 @@ def _clean_text(value, field: str, *, required: bool, max_len: int) -> str | Non
     return value
 
 
+def clean_profile(*, fields: dict | None = None, **values) -> dict:
+    """Validate the profile fields given (full_name, kind, jabatan_kode, desa_kode, email, phone).
+
+    ``fields`` renames a field in error messages (the API calls jabatan_kode ``jabatan``).
+    """
+    names = {key: key for key in values} | (fields or {})
+    out = {}
+    if "full_name" in values:
+        out["full_name"] = _clean_text(values["full_name"], names["full_name"], required=True, max_len=120)
+    if "kind" in values:
+        if values["kind"] not in KINDS:
+            raise Invalid(_("Jenis pengguna harus perangkat atau warga."), field=names["kind"])
+        out["kind"] = values["kind"]
+    if "jabatan_kode" in values:
+        jabatan = values["jabatan_kode"] or None
+        if jabatan is not None and (not isinstance(jabatan, str) or get_jabatan(jabatan) is None):
+            raise Invalid(_("Jabatan tidak dikenal."), field=names["jabatan_kode"])
+        out["jabatan_kode"] = jabatan
+    if "desa_kode" in values:
+        desa = values["desa_kode"] or None
+        if desa is not None and (not isinstance(desa, str) or get_desa(desa) is None):
+            raise Invalid(_("Kode desa/kelurahan tidak dikenal."), field=names["desa_kode"])
+        out["desa_kode"] = desa
+    if "email" in values:
+        email = _clean_text(values["email"], names["email"], required=False, max_len=254)
+        if email and not EMAIL_RE.match(email):
+            raise Invalid(_("Alamat email tidak valid."), field=names["email"])
+        out["email"] = email
+    if "phone" in values:
+        phone = _clean_text(values["phone"], names["phone"], required=False, max_len=20)
+        if phone and not PHONE_RE.match(phone):
+            raise Invalid(_("Nomor telepon tidak valid."), field=names["phone"])
+        out["phone"] = phone
+    return out
+
+
 def create_user(*, username, full_name, password, role="learner", kind="warga", jabatan=None,
                 desa_kode=None, email=None, phone=None) -> User:
     """Validate and add a user; raise Invalid naming the field, or Conflict for a taken username."""
@@ -57,26 +96,14 @@ def create_user(*, username, full_name, password, role="learner", kind="warga", 
         raise Invalid(_("Nama pengguna 3-40 karakter: huruf kecil, angka, titik, garis bawah atau tanda hubung."),
                       field="username")
     username = normalise_username(username)
-    full_name = _clean_text(full_name, "full_name", required=True, max_len=120)
-    validate_password(password)
+    profile = clean_profile(full_name=full_name, kind=kind, jabatan_kode=jabatan, desa_kode=desa_kode, email=email,
+                            phone=phone, fields={"jabatan_kode": "jabatan"})
+    validate_password(password, username=username, full_name=profile["full_name"])
     if role not in ROLES:
         raise Invalid(_("Peran tidak dikenal."), field="role")
-    if kind not in KINDS:
-        raise Invalid(_("Jenis pengguna harus perangkat atau warga."), field="kind")
-    if jabatan is not None and (not isinstance(jabatan, str) or get_jabatan(jabatan) is None):
-        raise Invalid(_("Jabatan tidak dikenal."), field="jabatan")
-    if desa_kode is not None and (not isinstance(desa_kode, str) or get_desa(desa_kode) is None):
-        raise Invalid(_("Kode desa/kelurahan tidak dikenal."), field="desa_kode")
-    email = _clean_text(email, "email", required=False, max_len=254)
-    if email and not EMAIL_RE.match(email):
-        raise Invalid(_("Alamat email tidak valid."), field="email")
-    phone = _clean_text(phone, "phone", required=False, max_len=20)
-    if phone and not PHONE_RE.match(phone):
-        raise Invalid(_("Nomor telepon tidak valid."), field="phone")
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
         raise Conflict(_("Nama pengguna sudah dipakai."), code="username_taken")
-    user = User(username=username, full_name=full_name, role=role, kind=kind, jabatan_kode=jabatan,
-                desa_kode=desa_kode, email=email, phone=phone, active=True, session_version=1)
+    user = User(username=username, role=role, active=True, session_version=1, **profile)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -95,7 +122,7 @@ def authenticate(username: str, password: str) -> User | None:
             _DUMMY_HASH = generate_password_hash(secrets.token_hex(8))
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not user.check_password(password) or not user.active:
+    if not user.check_password(password) or not user.active or user.erased_at is not None:
         return None
     return user
 
@@ -117,7 +144,7 @@ def user_for_token(token: str) -> User:
     if not token:
         raise Unauthorized()
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
-    if row is None or not row.user.active:
+    if row is None or not row.user.active or row.user.erased_at is not None:
         raise Unauthorized()
     return row.user
 
@@ -134,6 +161,6 @@ def load_session_user(session_id: str) -> User | None:
     except (ValueError, AttributeError):
         return None
     user = db.session.get(User, user_id)
-    if user is None or not user.active or user.session_version != version:
+    if user is None or not user.active or user.erased_at is not None or user.session_version != version:
         return None
     return user

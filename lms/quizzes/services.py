@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import User
 from lms.courses.models import CourseCompletion, Enrollment
@@ -152,19 +151,15 @@ def start_attempt(user: User, quiz: Quiz, *, now: datetime | None = None) -> tup
     if not status.can_start(now):
         raise Conflict(_("Kesempatan mengerjakan kuis ini sudah habis."), code="max_attempts_reached")
     deadline = now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
-    attempt = Attempt(quiz_id=quiz.id, user_id=user.id, status="open", practice=quiz.practice, started_at=now,
-                      deadline=deadline, layout=_draw_layout(quiz))
-    try:
-        with db.session.begin_nested():
-            db.session.add(attempt)
-    except IntegrityError:
-        # Another device started one at the same moment: the partial unique index let only
-        # one in, so resume that one.
-        existing = _open_attempt(user.id, quiz.id)
-        if existing is None:
-            raise
-        return existing, False
-    return attempt, True
+    # The partial unique index lets only one open attempt exist: when another device started
+    # one at the same moment, nothing is inserted and that one is resumed.
+    attempt_id = insert_ignore(
+        Attempt, {"quiz_id": quiz.id, "user_id": user.id, "status": "open", "practice": quiz.practice,
+                  "started_at": now, "deadline": deadline, "layout": _draw_layout(quiz)},
+        ["user_id", "quiz_id"], index_where=sa.text("status = 'open'"), returning=Attempt.id)
+    if attempt_id is None:
+        return _open_attempt(user.id, quiz.id), False
+    return db.session.get(Attempt, attempt_id), True
 
 
 def _open_attempt(user_id: int, quiz_id: int) -> Attempt | None:

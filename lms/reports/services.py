@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote
 
@@ -13,7 +14,7 @@ from flask_babel import gettext as _
 from lms.auth.models import User
 from lms.courses.models import Course, Enrollment
 from lms.courses.services import dashboard as learner_dashboard
-from lms.errors import Invalid, NotFound
+from lms.errors import Forbidden, Invalid, NotFound
 from lms.extensions import db
 from lms.quizzes.services import certificate_codes, course_quizzes, quiz_statuses
 from lms.regions.models import Desa, Jabatan, Kecamatan
@@ -22,6 +23,28 @@ from lms.timeutil import to_local, utcnow
 
 TABLE_HEADER = ["key", "label", "learners", "enrolled", "started", "completed", "completion_percent",
                 "avg_best_percent"]
+
+
+def scoped_filters(user: User, args: Mapping[str, str]) -> queries.Filters:
+    """Parse report filters for ``user``: a village operator sees their own village only.
+
+    An operator asking for another desa or kecamatan gets 403, not an empty table.
+    """
+    f = queries.parse_filters(args)
+    if user.role != "operator":
+        return f
+    own = user.desa_kode
+    if not own:
+        raise Forbidden(_("Akun operator belum terhubung ke desa/kelurahan."))
+    if (f.desa_kode and f.desa_kode != own) or (f.kecamatan_kode and f.kecamatan_kode != own[:8]):
+        raise Forbidden(_("Operator hanya dapat melihat laporan desanya sendiri."))
+    return replace(f, desa_kode=own)
+
+
+def can_see_learner(viewer: User, learner: User) -> bool:
+    if viewer.id == learner.id or viewer.role in ("reviewer", "admin"):
+        return True
+    return viewer.role == "operator" and viewer.desa_kode is not None and learner.desa_kode == viewer.desa_kode
 
 
 def dashboard(f: queries.Filters) -> dict:

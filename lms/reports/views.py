@@ -1,4 +1,5 @@
-"""Kominfo report pages and exports: reviewers and admins (a learner: only their own transcript)."""
+"""Kominfo report pages and exports: reviewers and admins; a village operator sees their own
+village only (another village's desa or kecamatan gives 403); a learner only their own transcript."""
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -9,17 +10,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.audit import record
+from lms.auth.models import User
 from lms.auth.decorators import roles_required
 from lms.extensions import db
 from lms.reports import charts, exports, pdf, queries, services
 from lms.timeutil import to_local, utcnow
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-reviewer_required = roles_required("reviewer", "admin")
+reviewer_required = roles_required("reviewer", "admin", "operator")  # operators: their own village only
 
 
 def _filters():
-    return queries.parse_filters(request.args)
+    return services.scoped_filters(current_user, request.args)
 
 
 @bp.get("/")
@@ -156,8 +158,9 @@ def recap_pdf():
 @bp.get("/learners/<int:user_id>/transcript.pdf")
 @login_required
 def transcript(user_id: int):
-    """The learner themself, reviewers and admins: a learner's transcript as PDF."""
-    if current_user.id != user_id and current_user.role not in ("reviewer", "admin"):
+    """The learner themself, reviewers, admins and their village's operator: a transcript as PDF."""
+    learner = db.session.get(User, user_id)
+    if learner is None or not services.can_see_learner(current_user, learner):
         abort(404)
     body = services.transcript(user_id)
     if current_user.id != user_id:
