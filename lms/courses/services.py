@@ -71,12 +71,12 @@ def is_enrolled(user: User, course: Course) -> bool:
         Enrollment.user_id == user.id, Enrollment.course_id == course.id)) is not None
 
 
-def enroll(user: User, course: Course, *, source: str = "self") -> bool:
+def enroll(user: User, course: Course, *, source: str = "self", due_at: datetime | None = None) -> bool:
     """Enrol ``user``; return True when a new enrolment was made (False: already enrolled)."""
     if course.status != "published":
         raise Forbidden(_("Kursus ini belum dibuka untuk pendaftaran."), code="not_published")
     return insert_ignore(Enrollment, {"user_id": user.id, "course_id": course.id, "source": source,
-                                      "enrolled_at": utcnow()}, ["user_id", "course_id"])
+                                      "enrolled_at": utcnow(), "due_at": due_at}, ["user_id", "course_id"])
 
 
 def progress_for(user: User, courses: list[Course], enrolled_ids: set[int] | None = None) -> list[CourseProgress]:

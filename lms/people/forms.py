@@ -2,7 +2,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms import (BooleanField, DateField, PasswordField, RadioField, SelectField, SelectMultipleField, StringField,
+                     SubmitField)
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Length, Optional
 
 from lms.formutil import options
@@ -77,3 +79,12 @@ class ConsentForm(FlaskForm):
     consent = BooleanField(_l("Saya sudah membaca pemberitahuan privasi yang baru dan menyetujuinya"),
                            validators=[DataRequired(_l("Centang untuk melanjutkan."))])
     submit = SubmitField(_l("Setuju dan lanjutkan"))
+
+
+class EnrolForm(FlaskForm):
+    course_id = SelectField(_l("Kursus"), coerce=int, validators=[DataRequired(_l("Pilih kursus."))])
+    user_ids = SelectMultipleField(_l("Peserta"), coerce=int, widget=ListWidget(prefix_label=False),
+                                   option_widget=CheckboxInput(),
+                                   validators=[DataRequired(_l("Pilih minimal satu orang."))])
+    due_date = DateField(_l("Tenggat (opsional)"), validators=[Optional()])
+    submit = SubmitField(_l("Daftarkan"))

@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from lms.audit import AuditEvent, record
 from lms.auth import services as auth_services
 from lms.auth.models import KINDS, ROLES, ApiToken, Consent, User
-from lms.courses.models import CourseCompletion, Enrollment, LessonProgress
+from lms.courses.models import Course, CourseCompletion, Enrollment, LessonProgress
+from lms.courses.services import enroll
 from lms.errors import Forbidden, Invalid, NotFound
 from lms.extensions import db
 from lms.people.importer import normalise_phone
@@ -320,3 +321,18 @@ def normalise_phone_or_error(phone: str | None) -> str | None:
     if normalised is None:
         raise Invalid(_("Nomor telepon tidak valid. Contoh: 0812 3456 7890."), field="phone")
     return normalised
+
+
+def enrol_people(actor: User, course_id: int, user_ids: list[int], *, due_at=None) -> int:
+    """Enrol people the actor manages (an operator: their village's learners) in a published course."""
+    require_manager(actor)
+    course = db.session.get(Course, course_id)
+    if course is None or course.status != "published":
+        raise Invalid(_("Pilih kursus yang sudah terbit."), field="course_id")
+    people = db.session.scalars(sa.select(User).where(User.id.in_(user_ids))).all()
+    if len(people) != len(set(user_ids)) or not all(can_manage(actor, person) for person in people):
+        raise Forbidden()
+    added = sum(enroll(person, course, source="assigned", due_at=due_at) for person in people)
+    record(actor.id, "user.enrol", target=f"course:{course.id}", details={"users": sorted(set(user_ids)),
+                                                                         "added": added})
+    return added

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime, time, timezone
 
 import sqlalchemy as sa
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
+from wtforms import SelectChoice
 
 from lms.audit import AuditEvent, record
 from lms.auth.models import User
+from lms.courses.models import Course
 from lms.auth.decorators import roles_required
 from lms.auth.passwords import password_rules_text
 from lms.courses.forms import ActionForm
@@ -20,8 +23,9 @@ from lms.errors import Invalid, LMSError
 from lms.extensions import db
 from lms.formutil import options
 from lms.people import importer, services
-from lms.people.forms import ConsentForm, ImportForm, PasswordChangeForm, PersonForm, ProfileForm, RegisterForm
+from lms.people.forms import ConsentForm, EnrolForm, ImportForm, PasswordChangeForm, PersonForm, ProfileForm, RegisterForm
 from lms.regions.services import list_desa, list_jabatan
+from lms.timeutil import local_tz
 
 bp = Blueprint("people", __name__)
 manager_required = roles_required("admin", "operator")
@@ -39,8 +43,10 @@ def _field_error(form, err: Invalid) -> None:
 def _place_choices(form) -> None:
     desa = list_desa()
     if "desa_kode" in form:
-        form.desa_kode.choices = options([("", _("— pilih —"))] + [(d.kode, f"{d.nama} ({d.kecamatan.nama})")
-                                                                   for d in desa])
+        # grouped by kecamatan: easier to scan, and the browser's type-to-search still works
+        form.desa_kode.choices = [SelectChoice("", _("— pilih —"))] + [
+            SelectChoice(d.kode, f"{d.nama} ({_('kelurahan') if d.jenis == 'kelurahan' else _('desa')})",
+                         optgroup=_("Kecamatan %(k)s", k=d.kecamatan.nama)) for d in desa]
     if "jabatan_kode" in form:
         form.jabatan_kode.choices = options([("", _("— tidak ada —"))] + [(j.kode, j.nama) for j in list_jabatan()])
 
@@ -199,6 +205,33 @@ def import_template(ext: str):
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": 'attachment; filename="templat-pengguna.xlsx"'})
     abort(404)
+
+
+@bp.route("/people/enrol", methods=["GET", "POST"])
+@manager_required
+def enrol():
+    """Admins and operators (own village): enrol people in a published course."""
+    form = EnrolForm()
+    form.course_id.choices = options([(c.id, c.title) for c in db.session.scalars(
+        sa.select(Course).where(Course.status == "published").order_by(Course.title))])
+    desa = current_user.desa_kode if current_user.role == "operator" else (request.args.get("desa_kode") or None)
+    page = services.search(current_user, services.PeopleQuery(desa_kode=desa, role="learner", active="1"),
+                           request.args.get("page", 1, type=int))
+    form.user_ids.choices = options([(u.id, f"{u.full_name} ({u.jabatan.nama if u.jabatan else u.kind})")
+                                     for u in page.items])
+    if form.validate_on_submit():
+        due = (datetime.combine(form.due_date.data, time(23, 59), tzinfo=local_tz()).astimezone(timezone.utc)
+               if form.due_date.data else None)
+        try:
+            added = services.enrol_people(current_user, form.course_id.data, form.user_ids.data, due_at=due)
+            db.session.commit()
+            flash(_("%(n)d orang didaftarkan.", n=added), "success")
+            return redirect(url_for("people.enrol", **request.args))
+        except Invalid as err:
+            db.session.rollback()
+            _field_error(form, err)
+    return render_template("people/enrol.html", form=form, page=page, desa=desa, desa_list=list_desa(),
+                           args=request.args)
 
 
 @bp.get("/people/audit")

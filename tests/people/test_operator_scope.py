@@ -97,3 +97,24 @@ def test_operator_cannot_reach_admin_only_pages(client, setup):
     assert client.get("/people/audit").status_code == 403
     assert client.get(f"/people/{own.id}/erase").status_code == 403
     assert client.get("/studio/").status_code == 403
+
+
+def test_operator_enrols_own_village_people(web, client, db, setup):
+    import sqlalchemy as sa
+
+    from lms.courses.models import Enrollment
+    from tests.factories import make_course
+
+    _op, own, other, _staff = setup
+    course = make_course()
+    page = client.get("/people/enrol").get_data(as_text=True)
+    assert "Warga Munggu" in page and "Warga Pelaga" not in page
+    response = client.post("/people/enrol", data={"csrf_token": csrf_from(page), "course_id": course.id,
+                                                  "user_ids": [own.id], "due_date": "2027-01-31"})
+    assert response.status_code == 302
+    enrolment = db.session.scalar(sa.select(Enrollment).where(Enrollment.user_id == own.id))
+    assert enrolment.source == "assigned" and enrolment.due_at is not None
+    # another village's person is refused even when posted by hand
+    response = client.post("/people/enrol", data={"csrf_token": csrf_from(page), "course_id": course.id,
+                                                  "user_ids": [other.id]})
+    assert db.session.scalar(sa.select(Enrollment).where(Enrollment.user_id == other.id)) is None
