@@ -81,6 +81,11 @@ class Config:
     REPORT_SIGNATORY_NIP = os.environ.get("REPORT_SIGNATORY_NIP", "")
     REGISTRATION_OPEN = _env_bool("REGISTRATION_OPEN", True)
     PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11")
+    IDLE_TIMEOUT_MINUTES = _env_int("IDLE_TIMEOUT_MINUTES", 8 * 60)
+    PROXY_HOPS = _env_int("PROXY_HOPS", 0)  # trusted reverse proxies in front of the app (X-Forwarded-For)
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 10)
+    LOGIN_LOCKOUT_MINUTES = _env_int("LOGIN_LOCKOUT_MINUTES", 15)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
@@ -104,3 +109,4 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://")
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, cheap enough for hundreds of test users
+    RATELIMIT_ENABLED = False  # tests/security turn the limits on for their own app

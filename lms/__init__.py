@@ -24,6 +24,7 @@ def register_extensions(app: Flask) -> None:
     from lms.courses import cohorts  # noqa: F401  (cohort rules listen to user_saved)
     from lms.auth.services import load_session_user
     from lms.extensions import babel, csrf, db, login_manager, migrate
+    from lms.security import init_security
 
     db.init_app(app)
     dbsetup.configure(app)
@@ -35,6 +36,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_session_user)
+    init_security(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -47,7 +49,9 @@ def register_blueprints(app: Flask) -> None:
     from lms.studio.views import bp as studio_bp
     from lms.studio.views import media_bp
 
-    for bp in (auth_bp, courses_bp, quizzes_bp, studio_bp, media_bp, reports_bp, people_bp, api_bp):
+    from lms.ops import bp as ops_bp
+
+    for bp in (auth_bp, courses_bp, quizzes_bp, studio_bp, media_bp, reports_bp, people_bp, api_bp, ops_bp):
         app.register_blueprint(bp)
 
 
@@ -80,5 +84,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from lms.cli import register
+    from lms.ops import register_ops_commands
 
     register(app)
+    register_ops_commands(app)

@@ -8,6 +8,7 @@ from lms.api.serializers import attempt_json, result_json
 from lms.api.views import bp
 from lms.extensions import db
 from lms.quizzes import services as quiz_services
+from lms.security.ratelimit import answer_limit, submit_limit
 from lms.timeutil import isoformat
 
 
@@ -24,6 +25,7 @@ def start_attempt(quiz_id: int):
 
 @bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
 @token_required()
+@answer_limit
 def save_answer(attempt_id: int, question_id: int):
     """The attempt's learner: save one answer while the attempt is open."""
     attempt = quiz_services.get_attempt_for(g.api_user, attempt_id)
@@ -37,6 +39,7 @@ def save_answer(attempt_id: int, question_id: int):
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 @token_required()
+@submit_limit
 def submit_attempt(attempt_id: int):
     """The attempt's learner: grade and close it; repeating returns the same result."""
     attempt = quiz_services.get_attempt_for(g.api_user, attempt_id)

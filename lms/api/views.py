@@ -13,6 +13,8 @@ from lms.errors import Invalid, Unauthorized
 from lms.extensions import csrf, db
 from lms.people import importer
 from lms.quizzes import services as quiz_services
+from lms.security.sessions import log_failed_login
+from lms.security.ratelimit import import_limit, token_limit
 from lms.studio import services as studio_services
 from lms.studio.zip_package import export_zip, import_zip, is_zip
 from lms.timeutil import isoformat
@@ -22,11 +24,13 @@ csrf.exempt(bp)  # bearer tokens only: no cookie is read, so there is nothing to
 
 
 @bp.post("/auth/token")
+@token_limit
 def create_token():
     """Anyone: trade a username and password for a bearer token."""
     data = json_body()
     user = auth_services.authenticate(data.get("username"), data.get("password"))
     if user is None:
+        log_failed_login(data.get("username"), request.remote_addr)
         raise Unauthorized(_("Nama pengguna atau kata sandi salah, atau akun tidak aktif."), code="invalid_credentials")
     token = auth_services.issue_token(user)
     db.session.commit()
@@ -138,13 +142,15 @@ def create_user():
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise Invalid(_("Kolom tidak dikenal."), field=unknown[0])
-    user = auth_services.create_user(**{key: data.get(key) for key in allowed if key in data})
+    defaults = {"role": "learner", "kind": "warga"}
+    user = auth_services.create_user(**{key: data.get(key, defaults.get(key)) for key in allowed})
     db.session.commit()
     return jsonify(user_json(user)), 201
 
 
 @bp.post("/users/import")
 @token_required("admin")
+@import_limit
 def import_users():
     """Admins: bulk import people from CSV (body ``text/csv``); ``?dry_run=1`` only checks.
 
@@ -165,4 +171,4 @@ def import_users():
     return jsonify(body), 201 if result.created else 200
 
 
-from lms.api import quiz_views, report_views  # noqa: E402,F401  (register their routes on this blueprint)
+from lms.api import openapi, quiz_views, report_views  # noqa: E402,F401  (register their routes on this blueprint)

@@ -112,11 +112,21 @@ def create_user(*, username, full_name, password, role="learner", kind="warga", 
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """Return the active user with these credentials, or None."""
+    """Return the active user with these credentials, or None; raise LoginLocked for a locked username.
+
+    Each attempt is recorded as a failure before the password is checked and cleared on success:
+    the count comes from one atomic increment, so simultaneous guesses get no more than
+    LOGIN_MAX_FAILURES password checks.
+    """
+    from lms.security import ratelimit
+
     global _DUMMY_HASH
     if not isinstance(username, str) or not isinstance(password, str):
         return None
-    user = db.session.scalar(sa.select(User).where(User.username == normalise_username(username)))
+    username = normalise_username(username)
+    if ratelimit.is_locked(username) or ratelimit.record_failure(username) > current_app.config["LOGIN_MAX_FAILURES"]:
+        raise ratelimit.LoginLocked(ratelimit.lock_remaining(username))
+    user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         if _DUMMY_HASH is None:
             _DUMMY_HASH = generate_password_hash(secrets.token_hex(8))
@@ -124,6 +134,7 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     if not user.check_password(password) or not user.active or user.erased_at is not None:
         return None
+    ratelimit.clear_failures(username)
     return user
 
 

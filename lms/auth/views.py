@@ -10,6 +10,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from lms.auth import services
 from lms.auth.forms import LoginForm, LogoutForm
 from lms.extensions import db
+from lms.security.sessions import log_failed_login
+from lms.security.ratelimit import LoginLocked, login_limit
 
 bp = Blueprint("auth", __name__)
 
@@ -24,14 +26,20 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limit
 def login():
     """Anyone: the login form."""
     if current_user.is_authenticated:
         return redirect(url_for("courses.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
+        try:
+            user = services.authenticate(form.username.data, form.password.data)
+        except LoginLocked as err:
+            form.password.errors.append(err.message)
+            return render_template("auth/login.html", form=form), 429
         if user is None:
+            log_failed_login(form.username.data, request.remote_addr)
             form.password.errors.append(_("Nama pengguna atau kata sandi salah, atau akun tidak aktif."))
         else:
             session.clear()  # a fresh session at login: no fixation

@@ -25,6 +25,7 @@ from lms.formutil import options
 from lms.people import importer, services
 from lms.people.forms import ConsentForm, EnrolForm, ImportForm, PasswordChangeForm, PersonForm, ProfileForm, RegisterForm
 from lms.regions.services import list_desa, list_jabatan
+from lms.security.ratelimit import import_limit, register_limit
 from lms.timeutil import local_tz
 
 bp = Blueprint("people", __name__)
@@ -175,6 +176,7 @@ def _credentials_href(created) -> str:
 
 @bp.route("/people/import", methods=["GET", "POST"])
 @manager_required
+@import_limit
 def import_people():
     """Admins and operators (own village): bulk import, dry run first, all-or-nothing."""
     form = ImportForm()
@@ -326,6 +328,7 @@ def privacy():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@register_limit
 def register():
     """Anyone (when registration is open): a resident creates an account."""
     if not current_app.config["REGISTRATION_OPEN"]:

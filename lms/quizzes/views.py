@@ -17,6 +17,7 @@ from lms.quizzes import services
 from lms.quizzes.certificate_pdf import render_certificate
 from lms.quizzes.forms import GrantForm
 from lms.quizzes.models import Attempt
+from lms.security.ratelimit import answer_limit, submit_limit
 
 bp = Blueprint("quizzes", __name__)
 
@@ -103,6 +104,7 @@ def _form_payloads(attempt: Attempt) -> dict[int, dict]:
 
 @bp.post("/attempts/<int:attempt_id>")
 @login_required
+@answer_limit
 def save_page(attempt_id: int):
     """The attempt's learner: save the answers on this page, then move on."""
     attempt = services.get_attempt_for(current_user, attempt_id)
@@ -126,6 +128,7 @@ def save_page(attempt_id: int):
 
 @bp.post("/attempts/<int:attempt_id>/answers/<int:question_id>")
 @login_required
+@answer_limit
 def autosave(attempt_id: int, question_id: int):
     """The attempt's learner (JavaScript): save one answer as soon as it changes."""
     attempt = services.get_attempt_for(current_user, attempt_id)
@@ -153,6 +156,7 @@ def summary(attempt_id: int):
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 @login_required
+@submit_limit
 def submit(attempt_id: int):
     """The attempt's learner: grade and close it (again: the same result)."""
     attempt = services.get_attempt_for(current_user, attempt_id)
