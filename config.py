@@ -86,6 +86,7 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 10)
     LOGIN_LOCKOUT_MINUTES = _env_int("LOGIN_LOCKOUT_MINUTES", 15)
+    TOTP_REQUIRED_FOR_ADMINS = _env_bool("TOTP_REQUIRED_FOR_ADMINS", True)  # admins must set up a second factor
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
@@ -110,3 +111,4 @@ class TestingConfig(Config):
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, cheap enough for hundreds of test users
     RATELIMIT_ENABLED = False  # tests/security turn the limits on for their own app
+    TOTP_REQUIRED_FOR_ADMINS = False  # tests/security/test_totp.py turns it on for its own tests

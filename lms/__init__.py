@@ -3,14 +3,24 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import format_datetime
+from werkzeug.routing import IntegerConverter
 
 from config import Config
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:id>`` limited to what an integer column holds: a larger id is a 404, not a database error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(config_class: type[Config] = Config) -> Flask:
     """Build the app: settings, extensions, blueprints, error handlers, CLI."""
     app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=False)
     app.config.from_object(config_class())
+    app.url_map.converters["int"] = DatabaseIntConverter
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

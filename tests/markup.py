@@ -5,7 +5,7 @@ DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "svg", "math", "style",
 URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data"}
 
 
-PAGE_TAGS = {"meta", "link", "form"}  # the layout's own; a payload cannot add them (checked by attributes below)
+PAGE_TAGS = {"meta", "link", "form", "svg"}  # ours: layout and server-drawn charts (attributes still checked below)
 
 
 class _Scanner(HTMLParser):

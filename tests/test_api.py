@@ -235,3 +235,14 @@ def test_unknown_api_path_and_method_give_json_errors(client):
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
     response = client.put("/api/v1/auth/token")
     assert response.status_code == 405 and response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_ids_beyond_an_integer_column_are_404_not_500(client, api):
+    """PostgreSQL refuses ints over 2**31-1; the URL converter stops them first."""
+    headers = api.as_user(make_user("admin"))
+    for url in ("/api/v1/courses/99999999999999999999", "/api/v1/attempts/2147483648",
+                "/api/v1/lessons/2147483648/complete"):
+        response = client.get(url, headers=headers) if "complete" not in url else client.post(url, headers=headers)
+        assert response.status_code == 404, url
+    response = client.get("/api/v1/reports/completion?group_by=desa&course_id=99999999999", headers=headers)
+    assert response.status_code == 422 and response.get_json()["error"]["field"] == "course_id"

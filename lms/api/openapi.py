@@ -133,7 +133,7 @@ def _schemas() -> dict:
         "Error": _obj({"error": _obj(
             {"code": STR, "message": STR},
             {"field": STR, "details": _array(_obj({"field": _nullable(STR), "message": STR}))})}),
-        "Credentials": _obj({"username": STR, "password": STR}),
+        "Credentials": _obj({"username": STR, "password": STR}, {"otp": STR}),
         "Token": _obj({"token": STR}),
         "Desa": desa,
         "User": _obj(

@@ -8,6 +8,7 @@ from lms import packages
 from lms.api.common import bearer_token, json_body, token_required
 from lms.api.serializers import course_detail, user_json
 from lms.auth import services as auth_services
+from lms.auth import totp
 from lms.courses import services as course_services
 from lms.errors import Invalid, Unauthorized
 from lms.extensions import csrf, db
@@ -32,6 +33,9 @@ def create_token():
     if user is None:
         log_failed_login(data.get("username"), request.remote_addr)
         raise Unauthorized(_("Nama pengguna atau kata sandi salah, atau akun tidak aktif."), code="invalid_credentials")
+    if totp.enabled(user) and not totp.verify(user, data.get("otp") if isinstance(data.get("otp"), str) else ""):
+        # an account with a second factor gets no token from its password alone
+        raise Unauthorized(_("Sertakan kode autentikator (otp) yang berlaku."), code="otp_required")
     token = auth_services.issue_token(user)
     db.session.commit()
     return jsonify({"token": token})

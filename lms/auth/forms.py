@@ -15,3 +15,31 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField(_l("Keluar"))
+
+
+_CODE_KW = {"inputmode": "numeric", "autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+
+
+class TotpLoginForm(FlaskForm):
+    code = StringField(_l("Kode verifikasi"), validators=[DataRequired(_l("Isi kode dari aplikasi.")), Length(max=20)],
+                       render_kw=_CODE_KW)
+    submit = SubmitField(_l("Verifikasi"))
+
+
+class TotpStartForm(FlaskForm):
+    submit = SubmitField(_l("Mulai pengaturan"))
+
+
+class TotpConfirmForm(FlaskForm):
+    code = StringField(_l("Kode 6 angka dari aplikasi"), validators=[DataRequired(_l("Isi kode dari aplikasi.")),
+                                                                     Length(max=20)], render_kw=_CODE_KW)
+    submit = SubmitField(_l("Aktifkan"))
+
+
+class TotpDisableForm(FlaskForm):
+    password = PasswordField(_l("Kata sandi"), validators=[DataRequired(_l("Isi kata sandi.")), Length(max=256)],
+                             render_kw={"autocomplete": "current-password"})
+    code = StringField(_l("Kode verifikasi atau kode pemulihan"),
+                       validators=[DataRequired(_l("Isi kode dari aplikasi.")), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"})
+    submit = SubmitField(_l("Nonaktifkan"))

@@ -42,6 +42,11 @@ class User(UserMixin, db.Model):
     guardian_name: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     deletion_requested_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     erased_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    # Second factor (lms/auth/totp.py): the base32 secret is set when setup starts and the
+    # factor counts only once totp_enabled_at is set; the last accepted time-step refuses reuse.
+    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    totp_enabled_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    totp_last_step: so.Mapped[int | None] = so.mapped_column(sa.Integer)
 
     desa: so.Mapped[Desa | None] = so.relationship(lazy="joined")
     jabatan: so.Mapped[Jabatan | None] = so.relationship(lazy="joined")
@@ -94,3 +99,14 @@ class Consent(db.Model):
     notice_version: so.Mapped[str] = so.mapped_column(sa.String(20))
     consented_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
     guardian_name: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+
+
+class RecoveryCode(db.Model):
+    """A one-time code to pass the second step without the app; only its SHA-256 is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    used_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))

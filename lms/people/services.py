@@ -103,7 +103,7 @@ def search(actor: User, query: PeopleQuery, page: int = 1):
     if query.deletion_requested:
         stmt = stmt.where(User.deletion_requested_at.is_not(None), User.erased_at.is_(None))
     stmt = stmt.order_by(User.full_name, User.id)
-    return db.paginate(stmt, page=max(page, 1), per_page=PAGE_SIZE, error_out=False)
+    return db.paginate(stmt, page=min(max(page, 1), 100_000), per_page=PAGE_SIZE, error_out=False)
 
 
 # ---------------------------------------------------------------------------- create and edit

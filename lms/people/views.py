@@ -245,12 +245,13 @@ def audit():
     if action:
         stmt = stmt.where(AuditEvent.action == action)
     actor = request.args.get("actor_id", type=int)
-    if actor:
+    if actor and 0 < actor < 2**31:
         stmt = stmt.where(AuditEvent.actor_id == actor)
     target = request.args.get("target") or None
     if target:
         stmt = stmt.where(AuditEvent.target == target)
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    page = db.paginate(stmt, page=min(max(request.args.get("page", 1, type=int), 1), 100_000), per_page=50,
+                       error_out=False)
     actions = db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
     ids = {event.actor_id for event in page.items if event.actor_id}
     actors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))} if ids else {}

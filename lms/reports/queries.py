@@ -59,7 +59,7 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     values: dict = {}
     course_id = text("course_id")
     if course_id is not None:
-        if not course_id.isdigit() or db.session.get(Course, int(course_id)) is None:
+        if not course_id.isdigit() or len(course_id) > 9 or db.session.get(Course, int(course_id)) is None:
             raise Invalid(_("Kursus tidak dikenal."), field="course_id")
         values["course_id"] = int(course_id)
     checks = (("pillar", lambda v: v in PILLARS), ("kind", lambda v: v in KINDS),

@@ -61,6 +61,10 @@ TABLE = {
     "ops.healthz": ("GET", "/healthz", PUBLIC),
     "auth.login": ("GET", "/login", PUBLIC),
     "auth.logout": ("POST", "/logout", LOGOUT),
+    # nothing pending: everyone is sent to /login (anonymous) or the dashboard (signed in)
+    "auth.totp_login": ("GET", "/login/2fa", {p: "any" for p in PERSONAS}),
+    "auth.totp_setup": ("GET", "/me/2fa", only({"trainer_other", "author", "reviewer", "admin"})),
+    "auth.totp_disable": ("POST", "/me/2fa/disable", only({"trainer_other", "author", "reviewer", "admin"})),
     "people.register": ("GET", "/register", PUBLIC),
     "people.privacy": ("GET", "/privacy", PUBLIC),
     "quizzes.verify": ("GET", "/verify/{code}", PUBLIC),
