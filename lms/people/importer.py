@@ -446,12 +446,12 @@ def import_people(data: bytes, *, by: User, dry_run: bool, desa_scope: str | Non
     people = _check_rows(rows, errors, desa_scope=desa_scope, allowed_roles=allowed_roles) if rows else []
     result = ImportResult(rows=len(rows), errors=sorted(errors, key=lambda e: e.line))
     if not result.errors and not dry_run:
-        result.created = _create_all(people)
+        result.created = _create_people(people)
     audit.record(by.id, "user.import", target=None, details={"created": len(result.created), "dry_run": dry_run})
     return result
 
 
-def _create_all(people: list[tuple[int, dict]]) -> list[tuple[User, str]]:
+def _create_people(people: list[tuple[int, dict]]) -> list[tuple[User, str]]:
     """Create every checked person through ``create_user`` (which checks again and enrols cohorts).
 
     A problem found only now (someone took a username since the check) is raised with its line,
