@@ -25,6 +25,7 @@ class LMSError(Exception):
     def __init__(self, message: str | None = None, *, code: str | None = None, field: str | None = None):
         super().__init__(message or self.default_message())
         self.message = message or self.default_message()
+        self.detail = self.message  # the message without the field path, for display next to the field
         if code:
             self.code = code
         self.field = field
@@ -62,6 +63,7 @@ class Invalid(LMSError):
 
     def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
         super().__init__(f"{field}: {message}" if field else message, code=code, field=field)
+        self.detail = message
 
 
 class Unauthorized(LMSError):

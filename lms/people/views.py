@@ -21,7 +21,7 @@ from lms.auth.passwords import password_rules_text
 from lms.courses.forms import ActionForm
 from lms.errors import Invalid, LMSError
 from lms.extensions import db
-from lms.formutil import options
+from lms.formutil import options, show_error
 from lms.people import importer, services
 from lms.people.forms import ConsentForm, EnrolForm, ImportForm, PasswordChangeForm, PersonForm, ProfileForm, RegisterForm
 from lms.regions.services import list_desa, list_jabatan
@@ -29,16 +29,8 @@ from lms.security.ratelimit import import_limit, register_limit
 from lms.timeutil import local_tz
 
 bp = Blueprint("people", __name__)
+JABATAN_ALIAS = {"jabatan": "jabatan_kode"}  # the service names the field as the API does
 manager_required = roles_required("admin", "operator")
-
-
-def _field_error(form, err: Invalid) -> None:
-    field = {"jabatan": "jabatan_kode"}.get(err.field or "", err.field or "")
-    message = err.message.split(": ", 1)[-1] if err.field else err.message
-    if field in form:
-        form[field].errors = list(form[field].errors) + [message]
-    else:
-        flash(message, "error")
 
 
 def _place_choices(form) -> None:
@@ -92,7 +84,7 @@ def new():
             if err.status == 409:
                 form.username.errors = [err.message]
             else:
-                _field_error(form, err)
+                show_error(form, err, JABATAN_ALIAS)
     return render_template("people/form.html", form=form, person=None)
 
 
@@ -118,7 +110,7 @@ def edit(user_id: int):
             return redirect(url_for("people.edit", user_id=person.id))
         except Invalid as err:
             db.session.rollback()
-            _field_error(form, err)
+            show_error(form, err, JABATAN_ALIAS)
     return render_template("people/form.html", form=form, person=person, action=ActionForm())
 
 
@@ -134,7 +126,7 @@ def set_active(user_id: int):
             flash(_("Status akun diubah."), "success")
         except Invalid as err:
             db.session.rollback()
-            flash(err.message.split(": ", 1)[-1], "error")
+            flash(err.detail, "error")
     return redirect(url_for("people.edit", user_id=person.id))
 
 
@@ -165,7 +157,7 @@ def erase(user_id: int):
             return redirect(url_for("people.index"))
         except Invalid as err:
             db.session.rollback()
-            flash(err.message.split(": ", 1)[-1], "error")
+            flash(err.detail, "error")
     return render_template("people/erase.html", form=form, person=person)
 
 
@@ -231,7 +223,7 @@ def enrol():
             return redirect(url_for("people.enrol", **request.args))
         except Invalid as err:
             db.session.rollback()
-            _field_error(form, err)
+            show_error(form, err, JABATAN_ALIAS)
     return render_template("people/enrol.html", form=form, page=page, desa=desa, desa_list=list_desa(),
                            args=request.args)
 
@@ -275,7 +267,7 @@ def profile():
             return redirect(url_for("people.profile"))
         except Invalid as err:
             db.session.rollback()
-            _field_error(form, err)
+            show_error(form, err, JABATAN_ALIAS)
     return render_template("people/profile.html", form=form, action=ActionForm())
 
 
@@ -316,7 +308,7 @@ def change_password():
             return redirect(url_for("courses.dashboard"))
         except Invalid as err:
             db.session.rollback()
-            _field_error(form, err)
+            show_error(form, err, JABATAN_ALIAS)
     return render_template("people/password.html", form=form, rules=password_rules_text(),
                            forced=current_user.must_change_password)
 
@@ -355,7 +347,7 @@ def register():
             if err.status == 409:
                 form.username.errors = [err.message]
             else:
-                _field_error(form, err)
+                show_error(form, err, JABATAN_ALIAS)
     return render_template("people/register.html", form=form, rules=password_rules_text())
 
 

@@ -15,7 +15,7 @@ from lms.courses.forms import ActionForm
 from lms.courses.models import Module
 from lms.errors import Invalid, LMSError
 from lms.extensions import db
-from lms.formutil import options
+from lms.formutil import options, show_error
 from lms.quizzes.models import Quiz
 from lms.regions.services import list_desa, list_jabatan
 from lms.studio import analysis, services
@@ -28,15 +28,6 @@ from lms.timeutil import local_tz
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 editor_required = roles_required("trainer", "admin")
-
-
-def _field_error(form, err: Invalid) -> None:
-    """Show a service's validation error next to its field (or at the top when it has none)."""
-    field = (err.field or "").split(".")[-1].split("[")[0]
-    if field and field in form:
-        form[field].errors = list(form[field].errors) + [err.message.split(": ", 1)[-1]]
-    else:
-        flash(err.message, "error")
 
 
 # ---------------------------------------------------------------------------- courses
@@ -60,7 +51,7 @@ def new_course():
             return redirect(url_for("studio.course", course_id=course.id))
         except Invalid as err:
             db.session.rollback()
-            _field_error(form, err)
+            show_error(form, err)
     return render_template("studio/course_form.html", form=form, course=None)
 
 
@@ -79,7 +70,7 @@ def course(course_id: int):
             return redirect(url_for("studio.course", course_id=course.id))
         except Invalid as err:
             db.session.rollback()
-            _field_error(form, err)
+            show_error(form, err)
     services.load_outline(course)
     quizzes = db.session.scalars(db.select(Quiz).where(Quiz.course_id == course.id).order_by(Quiz.position)).all()
     return render_template("studio/course.html", course=course, form=form, action=ActionForm(),
@@ -99,7 +90,7 @@ def status(course_id: int):
             flash(_("Status kursus diubah."), "success")
         except Invalid as err:
             db.session.rollback()
-            flash(err.message.split(": ", 1)[-1], "error")
+            flash(err.detail, "error")
     return redirect(url_for("studio.course", course_id=course.id))
 
 
@@ -118,7 +109,7 @@ def add_coauthor(course_id: int):
             db.session.rollback()
             if err.status == 403:
                 raise
-            flash(err.message.split(": ", 1)[-1], "error")
+            flash(err.detail, "error")
     return redirect(url_for("studio.course", course_id=course.id))
 
 
@@ -219,7 +210,7 @@ def new_lesson(module_id: int):
             return redirect(url_for("studio.course", course_id=module.course_id))
         except Invalid as err:
             db.session.rollback()
-            _field_error(form, err)
+            show_error(form, err)
     return _lesson_page(form, module)
 
 
@@ -240,7 +231,7 @@ def lesson(lesson_id: int):
             return redirect(url_for("studio.course", course_id=lesson.course_id))
         except Invalid as err:
             db.session.rollback()
-            _field_error(form, err)
+            show_error(form, err)
     return _lesson_page(form, lesson.module, lesson)
 
 
@@ -277,7 +268,7 @@ def upload_image(course_id: int):
             flash(_("Gambar diunggah. Salin ke isi pelajaran: %(md)s", md=f"![{alt}]({IMAGE_URL_PREFIX}{name})"),
                   "success")
         except Invalid as err:
-            flash(err.message.split(": ", 1)[-1], "error")
+            flash(err.detail, "error")
     else:
         flash(_("Pilih berkas gambar dan tulis teks alternatifnya."), "error")
     return redirect(back)
@@ -313,7 +304,7 @@ def new_quiz(course_id: int):
             return redirect(url_for("studio.quiz", quiz_id=quiz.id))
         except Invalid as err:
             db.session.rollback()
-            _field_error(form, err)
+            show_error(form, err)
     return render_template("studio/quiz_form.html", form=form, course=course, quiz=None)
 
 
@@ -332,7 +323,7 @@ def quiz(quiz_id: int):
             return redirect(url_for("studio.quiz", quiz_id=quiz.id))
         except Invalid as err:
             db.session.rollback()
-            _field_error(form, err)
+            show_error(form, err)
     return render_template("studio/quiz.html", form=form, quiz=quiz, course=quiz.course, action=ActionForm())
 
 
@@ -387,7 +378,7 @@ def _question_page(quiz, question=None):
             return redirect(url_for("studio.quiz", quiz_id=quiz.id))
         except Invalid as err:
             db.session.rollback()
-            _field_error(form, err)
+            show_error(form, err)
     return render_template("studio/question_form.html", form=form, quiz=quiz, question=question)
 
 
@@ -542,7 +533,7 @@ def cohort(course_id: int):
             counts = cohorts.preview(course, cohort)
         except Invalid as err:
             db.session.rollback()
-            _field_error(form, err)
+            show_error(form, err)
     return render_template("studio/cohorts.html", course=course, form=form, counts=counts,
                            rules=cohorts.rules_for(course), action=ActionForm())
 

@@ -102,7 +102,7 @@ def import_zip(data: bytes, *, user: User, as_new_draft: bool = False) -> Course
             try:
                 saved[entry] = media.save_image(images[entry])
             except Invalid as err:
-                raise _invalid(_("gambar tidak dapat dipakai: %(why)s", why=_strip_field(err)), entry) from None
+                raise _invalid(_("gambar tidak dapat dipakai: %(why)s", why=err.detail), entry) from None
         for _field, lesson in _lessons(manifest["course"]):
             lesson["body_markdown"] = _ZIP_REFERENCE_RE.sub(
                 lambda m: m["lead"] + media.IMAGE_URL_PREFIX + saved[IMAGES_DIR + m["name"]],
@@ -114,11 +114,6 @@ def import_zip(data: bytes, *, user: User, as_new_draft: bool = False) -> Course
         for name in saved.values():
             media.delete_image(name)
         raise
-
-
-def _strip_field(err: Invalid) -> str:
-    prefix = f"{err.field}: " if err.field else ""
-    return err.message[len(prefix):] if err.message.startswith(prefix) else err.message
 
 
 def _recoded(func, *args, **kwargs) -> Course:
