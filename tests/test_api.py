@@ -246,3 +246,11 @@ def test_ids_beyond_an_integer_column_are_404_not_500(client, api):
         assert response.status_code == 404, url
     response = client.get("/api/v1/reports/completion?group_by=desa&course_id=99999999999", headers=headers)
     assert response.status_code == 422 and response.get_json()["error"]["field"] == "course_id"
+
+
+def test_nul_characters_in_json_are_422_not_500(client, api, db):
+    """Found by Schemathesis on PostgreSQL: text columns there cannot hold NUL."""
+    data = manifest("nul")
+    data["course"]["modules"][0]["title"] = "\x00"
+    response = client.post("/api/v1/course-packages", json=data, headers=api.as_user(make_user("admin")))
+    assert response.status_code == 422 and response.get_json()["error"]["code"] == "invalid_json"

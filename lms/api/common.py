@@ -40,4 +40,16 @@ def json_body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise Invalid(_("Isi permintaan harus berupa objek JSON."), code="invalid_json")
+    if _has_nul(data):  # PostgreSQL text cannot hold NUL: refuse it here rather than fail at the database
+        raise Invalid(_("Teks tidak boleh berisi karakter NUL."), code="invalid_json")
     return data
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
