@@ -64,12 +64,16 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     LMS_TIMEZONE = os.environ.get("LMS_TIMEZONE", "Asia/Makassar")
     BABEL_DEFAULT_LOCALE = os.environ.get("LMS_DEFAULT_LOCALE", "id")
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")  # compiled by `make run`/`make test`
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default cost (n=2**15)
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)  # a course zip with images
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(INSTANCE_DIR / "uploads")
     IMAGE_MAX_BYTES = _env_int("IMAGE_MAX_BYTES", 2 * 1024 * 1024)
     REPORT_INACTIVE_DAYS = _env_int("REPORT_INACTIVE_DAYS", 14)
+    # Optional: report pages, exports and the report API read through a separate engine on this URL
+    # (a read replica of DATABASE_URL); unset, they read the primary. See docs/reports.md, "Scale".
+    REPORTS_DATABASE_URL = normalise_database_url(os.environ.get("REPORTS_DATABASE_URL") or "") or None
     REPORT_LETTERHEAD = os.environ.get(
         "REPORT_LETTERHEAD",
         "PEMERINTAH KABUPATEN BADUNG|DINAS KOMUNIKASI DAN INFORMATIKA|"

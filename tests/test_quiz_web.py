@@ -60,7 +60,7 @@ def test_full_attempt_one_question_per_page(web, client, db, learner_in_course):
     response = client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(summary)})
     assert response.headers["Location"].endswith(f"/attempts/{attempt_id}/result")
     result = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
-    assert "100.0%" in result and "Selamat, Anda lulus" in result and "Pembahasan" in result
+    assert '<p class="score">100%</p>' in result and "Selamat, Anda lulus" in result and "Pembahasan" in result
     # submitting again changes nothing
     client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(summary)})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
@@ -145,7 +145,7 @@ def test_result_page_without_review_for_score_only(web, client, db, learner_in_c
     summary = client.get(f"/attempts/{attempt_id}/summary").get_data(as_text=True)
     client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(summary)})
     html = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
-    assert "0.0%" in html and "Pembahasan" not in html and "Aturan 3-2-1" not in html
+    assert '<p class="score">0%</p>' in html and "Pembahasan" not in html and "Aturan 3-2-1" not in html
 
 
 def test_countdown_shows_the_server_deadline(web, client, learner_in_course):

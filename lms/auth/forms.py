@@ -1,7 +1,7 @@
 """Forms of the auth blueprint."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 
@@ -10,6 +10,9 @@ class LoginForm(FlaskForm):
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
     password = PasswordField(_l("Kata sandi"), validators=[DataRequired(_l("Isi kata sandi.")), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
+    # A phone or computer that others use too (the village office's): the login ends when the
+    # browser closes, and logging out clears what the browser stored for offline use.
+    shared_device = BooleanField(_l("Perangkat bersama (jangan simpan login)"))
     submit = SubmitField(_l("Masuk"))
 
 

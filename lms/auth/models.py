@@ -47,6 +47,9 @@ class User(UserMixin, db.Model):
     totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     totp_enabled_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     totp_last_step: so.Mapped[int | None] = so.mapped_column(sa.Integer)
+    # Interface language chosen by the user ('id' or 'en'); None follows the browser (lms/i18n.py).
+    locale: so.Mapped[str | None] = so.mapped_column(
+        sa.String(5), sa.CheckConstraint("locale IN ('id', 'en')", name="locale_known"))
 
     desa: so.Mapped[Desa | None] = so.relationship(lazy="joined")
     jabatan: so.Mapped[Jabatan | None] = so.relationship(lazy="joined")

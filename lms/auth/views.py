@@ -1,12 +1,13 @@
-"""Login and logout pages."""
+"""Login and logout pages (and the site icon, which browsers ask for at the root)."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import segno
-from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, session,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
+                   send_from_directory, session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -23,12 +24,20 @@ from lms.security.ratelimit import LoginLocked, login_limit
 
 bp = Blueprint("auth", __name__)
 
+SHARED_DEVICE = "shared_device"  # session key: signed in with "perangkat bersama" ticked
+# Sent with every logout: the browser drops its HTTP cache and the site's storage (IndexedDB,
+# localStorage, service worker caches and registrations), so the offline copies of one person's
+# lessons, progress and answers do not stay on the phone for the next person (needs HTTPS or localhost).
+CLEAR_SITE_DATA = '"cache", "storage"'
+
 
 def _safe_next(target: str | None) -> str:
     """Only follow ``next`` to a path on this site (no open redirect)."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        # Browsers read a backslash as a slash, so "/\\evil.example" would leave the site too.
+        if (not parts.scheme and not parts.netloc and target.startswith("/")
+                and not target.startswith("//") and "\\" not in target):
             return target
     return url_for("courses.dashboard")
 
@@ -53,15 +62,30 @@ def login():
             session.clear()
             # Not signed in yet: the second step finds the user again, and a password change,
             # logout elsewhere (session_version) or five minutes end this pending state.
-            session["pending_2fa"] = {"user_id": user.id, "version": user.session_version, "at": int(time.time())}
+            session["pending_2fa"] = {"user_id": user.id, "version": user.session_version, "at": int(time.time()),
+                                      "shared": bool(form.shared_device.data)}
             db.session.commit()
             return redirect(url_for("auth.totp_login", next=request.args.get("next")))
         else:
-            session.clear()  # a fresh session at login: no fixation
-            login_user(user)
+            _start_session(user, shared=bool(form.shared_device.data))
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
+
+
+def _start_session(user: User, *, shared: bool) -> None:
+    """Sign ``user`` in on a fresh session (no fixation), remembering a shared device.
+
+    On a personal device the session cookie is permanent with the idle timeout as its lifetime
+    (renewed on every request), so closing the browser does not sign the learner out of a
+    half-read lesson. With "perangkat bersama" ticked the cookie is a browser-session cookie:
+    the login ends when the browser closes. There is never a remember-me cookie.
+    """
+    session.clear()
+    login_user(user, remember=False)
+    session.permanent = not shared
+    if shared:
+        session[SHARED_DEVICE] = True
 
 
 PENDING_2FA_SECONDS = 5 * 60
@@ -103,8 +127,7 @@ def totp_login():
         if totp.verify(user, form.code.data):
             ratelimit.clear_failures(lock_key)
             db.session.commit()
-            session.clear()
-            login_user(user)
+            _start_session(user, shared=session["pending_2fa"].get("shared") is True)
             return redirect(_safe_next(request.args.get("next")))
         db.session.rollback()
         form.code.errors.append(_("Kode salah, sudah kedaluwarsa, atau sudah pernah dipakai."))
@@ -114,15 +137,24 @@ def totp_login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Signed-in users: end the session (a captured cookie stops working too)."""
+    """Signed-in users: end the session (a captured cookie stops working too) and clear the browser's copies."""
     form = LogoutForm()
+    response = redirect(url_for("auth.login"))
     if form.validate_on_submit():
         current_user.session_version += 1
         db.session.commit()
         logout_user()
         session.clear()
         flash(_("Anda sudah keluar."), "info")
-    return redirect(url_for("auth.login"))
+        response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Anyone: the site icon (drawn by tools/make_icons.py), where browsers look for it by default."""
+    return send_from_directory(Path(current_app.static_folder) / "img", "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=7 * 24 * 3600)
 
 
 # ---------------------------------------------------------------------------- second factor
@@ -211,8 +243,8 @@ def totp_disable():
 
 # Pages an admin may open before setting up the required second factor. The password change
 # and consent pages are here too, so that their own hook (people/views.py) can run first.
-_OPEN_BEFORE_2FA = {"auth.logout", "auth.login", "auth.totp_login", "auth.totp_setup", "static", "ops.healthz",
-                    "people.change_password", "people.consent", "people.privacy", "quizzes.verify"}
+_OPEN_BEFORE_2FA = {"auth.logout", "auth.login", "auth.totp_login", "auth.totp_setup", "auth.favicon", "static",
+                    "ops.healthz", "people.change_password", "people.consent", "people.privacy", "quizzes.verify"}
 
 
 @bp.before_app_request

@@ -1,6 +1,9 @@
 """Learner pages: dashboard, catalogue, course and lesson."""
 from __future__ import annotations
 
+import re
+from typing import NamedTuple
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,6 +14,7 @@ from lms.courses.hooks import outline_items
 from lms.courses.models import PILLARS
 from lms.errors import NotFound
 from lms.extensions import db
+from lms.i18n import number
 
 bp = Blueprint("courses", __name__)
 
@@ -38,7 +42,29 @@ def detail(slug: str):
     """Signed-in users who may see the course (drafts: author and admin)."""
     course = services.get_course_for(current_user, slug=slug)
     return render_template("courses/detail.html", outline=services.outline(current_user, course), form=ActionForm(),
-                           extra_items=outline_items(current_user, course))
+                           extra_items=outline_items(current_user, course), summary=split_summary(course.summary))
+
+
+SHORT_SUMMARY = 200  # characters: about five lines on a 360 px phone
+
+
+class Summary(NamedTuple):
+    lead: str
+    rest: str
+
+
+def split_summary(text: str | None, limit: int = SHORT_SUMMARY) -> Summary:
+    """Split a long summary after its first sentence (or at a word near ``limit``) so the rest can fold away."""
+    text = (text or "").strip()
+    if len(text) <= limit:
+        return Summary(text, "")
+    # The first sentence end that leaves a lead of 40..limit characters ("UU No. 27" further on is not one).
+    ends = [m.end() for m in re.finditer(r"[.!?](?=\s)", text[: limit + 1]) if m.end() >= 40]
+    if ends:
+        return Summary(text[: ends[0]], text[ends[0]:].strip())
+    cut = text.rfind(" ", 0, limit)
+    cut = cut if cut > 0 else limit
+    return Summary(text[:cut].rstrip() + "…", "…" + text[cut:].strip())
 
 
 @bp.post("/courses/<slug>/enroll")
@@ -82,7 +108,7 @@ def complete_lesson(slug: str, lesson_id: int):
         if progress.completed_at:
             flash(_("Selamat! Anda telah menyelesaikan kursus ini."), "success")
         else:
-            flash(_("Pelajaran ditandai selesai. Kemajuan: %(p)s%%", p=progress.percent), "success")
+            flash(_("Pelajaran ditandai selesai. Kemajuan: %(p)s%%", p=number(progress.percent)), "success")
     target = request.form.get("next_lesson_id", type=int)
     if target:
         return redirect(url_for("courses.lesson", slug=slug, lesson_id=target))

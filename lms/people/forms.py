@@ -8,6 +8,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Length, Optional
 
 from lms.formutil import options
+from lms.i18n import LANGUAGES
 
 KIND_CHOICES = options([("perangkat", _l("Perangkat desa")), ("warga", _l("Warga"))])
 ROLE_CHOICES = options([("learner", _l("Peserta")), ("operator", _l("Operator desa")), ("trainer", _l("Pelatih")),
@@ -49,6 +50,9 @@ class ProfileForm(FlaskForm):
     phone = StringField(_l("Nomor HP (opsional)"), validators=[Optional(), Length(max=20)],
                         render_kw={"inputmode": "tel", "autocomplete": "tel"})
     email = StringField(_l("Email (opsional)"), validators=[Optional(), Length(max=254)])
+    # each language named in itself (lms/i18n.py); "" follows the browser
+    locale = SelectField(_l("Bahasa tampilan"), choices=options([("", _l("Ikuti bahasa peramban")),
+                                                                 *LANGUAGES.items()]), validators=[Optional()])
     submit = SubmitField(_l("Simpan"))
 
 

@@ -258,7 +258,7 @@ def personal_data(user: User) -> dict:
                     "phone": user.phone, "role": user.role, "kind": user.kind, "jabatan": user.jabatan_kode,
                     "desa": user.desa.as_dict() if user.desa else None, "active": user.active,
                     "created_at": isoformat(user.created_at), "is_adult": user.is_adult,
-                    "guardian_name": user.guardian_name,
+                    "guardian_name": user.guardian_name, "locale": user.locale,
                     "deletion_requested_at": isoformat(user.deletion_requested_at)},
         "consents": [{"notice_version": c.notice_version, "consented_at": isoformat(c.consented_at),
                       "guardian_name": c.guardian_name} for c in consents],

@@ -10,9 +10,11 @@ import sqlalchemy as sa
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user
 from wtforms import SelectChoice
 
+from lms import i18n
 from lms.audit import AuditEvent, record
 from lms.auth.models import User
 from lms.courses.models import Course
@@ -262,7 +264,9 @@ def profile():
             services.update_person(current_user, current_user, full_name=form.full_name.data,
                                    phone=services.normalise_phone_or_error(form.phone.data),
                                    email=form.email.data or None)
+            i18n.set_user_locale(current_user, form.locale.data)
             db.session.commit()
+            refresh()  # the confirmation below is already in the newly chosen language
             flash(_("Profil disimpan."), "success")
             return redirect(url_for("people.profile"))
         except Invalid as err:

@@ -7,12 +7,14 @@ from importlib import resources
 import segno
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
 
 from lms.quizzes.models import Certificate
 from lms.timeutil import to_local
 
-PILLAR_NAMES = {"cakap": "Cakap Digital", "etika": "Etika Digital", "budaya": "Budaya Digital", "aman": "Aman Digital"}
+PILLAR_NAMES = {"cakap": _l("Cakap Digital"), "etika": _l("Etika Digital"), "budaya": _l("Budaya Digital"),
+                "aman": _l("Aman Digital")}
 
 
 def _font(name: str) -> str:
@@ -51,7 +53,7 @@ def render_certificate(certificate: Certificate, *, completed_at, verify_url: st
     pdf.set_font("DejaVu", "B", 18)
     pdf.multi_cell(0, 10, course.title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 12)
-    pdf.cell(0, 8, _("Pilar literasi digital: %(p)s", p=PILLAR_NAMES.get(course.pillar, course.pillar)),
+    pdf.cell(0, 8, _("Pilar literasi digital: %(p)s", p=str(PILLAR_NAMES.get(course.pillar, course.pillar))),
              align="C", new_x="LMARGIN", new_y="NEXT")
     local = to_local(completed_at)
     pdf.cell(0, 8, _("Tanggal selesai: %(d)s (WITA)", d=format_date(local, "long")), align="C",

@@ -13,6 +13,7 @@ from lms.courses.hooks import OutlineItem, outline_item_providers
 from lms.courses.services import can_edit_course
 from lms.extensions import db
 from lms.formutil import options
+from lms.i18n import number
 from lms.quizzes import services
 from lms.quizzes.certificate_pdf import render_certificate
 from lms.quizzes.forms import GrantForm
@@ -30,7 +31,7 @@ def _quiz_items(user, course):
         if quiz.practice:
             meta = _("Latihan, tidak dinilai")
         elif status.best_percent is not None:
-            meta = _("Nilai terbaik %(p)s%% (lulus %(m)d%%)", p=status.best_percent, m=quiz.pass_percent)
+            meta = _("Nilai terbaik %(p)s%% (lulus %(m)d%%)", p=number(status.best_percent), m=quiz.pass_percent)
         else:
             meta = _("Nilai lulus %(m)d%%", m=quiz.pass_percent)
         yield OutlineItem(quiz.module_id, quiz.title, url_for("quizzes.overview", quiz_id=quiz.id), meta,
@@ -111,8 +112,7 @@ def save_page(attempt_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     if attempt.status == "open" and not services.is_overdue(attempt):
-        for qid, payload in _form_payloads(attempt).items():
-            services.save_answer(attempt, qid, payload)
+        services.save_answers(attempt, _form_payloads(attempt))
     db.session.commit()
     if attempt.status != "open" or services.close_if_overdue(attempt):
         db.session.commit()

@@ -84,6 +84,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("REMEMBER_COOKIE_SECURE", bool(app.config.get("SESSION_COOKIE_SECURE")))
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(minutes=int(app.config["IDLE_TIMEOUT_MINUTES"])))
+    # A personal device's session cookie is permanent for as long as the idle timeout (Flask
+    # renews it on each request); a shared device's is not (lms.auth.views._start_session).
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=int(app.config["IDLE_TIMEOUT_MINUTES"]))
     user_logged_in.connect(_stamp_login)  # module-level receiver: blinker keeps a weak reference
     app.before_request(lambda: _enforce_idle_timeout(app))
     app.after_request(_log_forbidden)

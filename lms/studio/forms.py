@@ -42,9 +42,18 @@ class LessonForm(FlaskForm):
     submit = SubmitField(_l("Simpan"))
 
 
+def alt_text(value):
+    """Alt text as it can sit inside ``![...]``: one line, no brackets or backslashes (they end it early)."""
+    if not isinstance(value, str):
+        return value
+    return " ".join(value.translate({ord(c): " " for c in "[]\\"}).split())
+
+
 class ImageForm(FlaskForm):
     image = FileField(_l("Gambar (PNG, JPEG atau WebP, maksimal 2 MB)"))
-    alt = StringField(_l("Teks alternatif (apa yang terlihat di gambar, untuk pembaca layar)"),
+    # Required: the studio writes it into the Markdown it hands back, ![alt](/media/...), and the
+    # sanitizer keeps it, so screen readers and the "Dengarkan" button can say what the image shows.
+    alt = StringField(_l("Teks alternatif (apa yang terlihat di gambar, untuk pembaca layar)"), filters=[alt_text],
                       validators=[DataRequired(_l("Tulis teks alternatif gambar.")), Length(max=200)])
     submit = SubmitField(_l("Unggah"))
 

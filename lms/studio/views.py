@@ -264,9 +264,8 @@ def upload_image(course_id: int):
     if form.validate_on_submit() and form.image.data:
         try:
             name = save_image(form.image.data.read())
-            alt = form.alt.data.replace("]", "").replace("[", "")
-            flash(_("Gambar diunggah. Salin ke isi pelajaran: %(md)s", md=f"![{alt}]({IMAGE_URL_PREFIX}{name})"),
-                  "success")
+            markdown = f"![{form.alt.data}]({IMAGE_URL_PREFIX}{name})"  # alt_text made it safe inside ![...]
+            flash(_("Gambar diunggah. Salin ke isi pelajaran: %(md)s", md=markdown), "success")
         except Invalid as err:
             flash(err.detail, "error")
     else:

@@ -79,4 +79,4 @@ def test_quiz_analysis_reads_real_attempts(db, web, client):
     assert all(q.percent_correct == 33.3 for q in stats.questions)
     web.login(author.username)
     html = client.get(f"/studio/quizzes/{quiz.id}/analysis").get_data(as_text=True)
-    assert "Percobaan dinilai: 3" in html and "33.3" in html
+    assert "Percobaan dinilai: 3" in html and "33,3" in html
