@@ -33,14 +33,15 @@ def register_extensions(app: Flask) -> None:
     from lms import completion, dbsetup  # noqa: F401  (completion listens to course and quiz signals)
     from lms.courses import cohorts  # noqa: F401  (cohort rules listen to user_saved)
     from lms.auth.services import load_session_user
-    from lms.extensions import babel, csrf, db, login_manager, migrate
+    from lms import i18n
+    from lms.extensions import csrf, db, login_manager, migrate
     from lms.security import init_security
 
     db.init_app(app)
     dbsetup.configure(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
+    i18n.init_app(app)  # Flask-Babel with the language selector, and the language switch
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -53,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.api.views import bp as api_bp
     from lms.auth.views import bp as auth_bp
     from lms.courses.views import bp as courses_bp
+    from lms.i18n import bp as i18n_bp
     from lms.people.views import bp as people_bp
     from lms.quizzes.views import bp as quizzes_bp
     from lms.reports.views import bp as reports_bp
@@ -60,8 +62,10 @@ def register_blueprints(app: Flask) -> None:
     from lms.studio.views import media_bp
 
     from lms.ops import bp as ops_bp
+    from lms.offline.views import bp as offline_bp
 
-    for bp in (auth_bp, courses_bp, quizzes_bp, studio_bp, media_bp, reports_bp, people_bp, api_bp, ops_bp):
+    for bp in (auth_bp, courses_bp, quizzes_bp, studio_bp, media_bp, reports_bp, people_bp, api_bp, ops_bp, i18n_bp,
+               offline_bp):
         app.register_blueprint(bp)
 
 
@@ -72,7 +76,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from lms import assets
     from lms.courses.models import PILLARS
+
+    assets.init_app(app)  # url_for('static', ...) gives fingerprinted names, cached for a year
 
     @app.template_filter("wita")
     def wita(value, fmt="medium"):

@@ -167,3 +167,59 @@ def register(app: Flask) -> None:
         else:
             click.echo(f"{len(result.created)} akun dibuat. Kata sandi awal (tampil sekali):")
             click.echo(text)
+
+    @app.cli.command("rebuild-report-rollup")
+    @click.option("--check", is_flag=True, help="Then compare every report figure with the direct queries.")
+    def rebuild_report_rollup_command(check) -> None:
+        """Recompute the report rollup from the base tables (after a bulk load or an LMS_TIMEZONE change)."""
+        import time
+
+        from lms.reports import direct, rollup
+        from lms.reports.queries import Filters
+
+        started = time.perf_counter()
+        conn = db.session.connection()
+        rollup.install_triggers(conn)  # also repairs triggers lost when a migration rebuilt a table
+        counts = rollup.rebuild(conn)
+        db.session.commit()
+        click.echo(", ".join(f"{name}: {n}" for name, n in counts.items())
+                   + f" ({time.perf_counter() - started:.1f} s)")
+        if check:
+            problems = direct.differences(Filters())
+            if problems:
+                raise click.ClickException("\n".join(problems))
+            click.echo("Angka laporan dari rollup sama dengan hitungan langsung.")
+
+    @app.cli.command("generate-demo-data")
+    @click.option("--learners", default=1000, show_default=True, type=click.IntRange(0, 10_000_000))
+    @click.option("--seed", default=1, show_default=True, type=int, help="Same learners and seed give the same data.")
+    @click.option("--now", "now_text", default=None, help="ISO date/time the data ends at (default 2026-11-28 UTC).")
+    @click.option("--days", default=120, show_default=True, type=click.IntRange(1, 3650), help="Programme length.")
+    @click.option("--password", default=None, help="Let every generated learner log in with this password.")
+    @click.option("--clear", is_flag=True, help="First delete previously generated people (only those).")
+    @click.option("--no-answers", is_flag=True, help="Skip the answer rows (attempts keep their scores).")
+    def generate_demo_data_command(learners, seed, now_text, days, password, clear, no_answers) -> None:
+        """Generate demo learners (demo-00001, ...) with enrolments, progress, quiz attempts and completions."""
+        import time
+
+        from lms import demodata
+
+        def progress(done: int, total: int) -> None:
+            if total >= 50_000 and done % 10_000 == 0:
+                click.echo(f"  {done}/{total} peserta ({time.perf_counter() - started:.0f} detik)", err=True)
+
+        started = time.perf_counter()
+        try:
+            counts = demodata.generate(learners, seed, now=demodata.parse_now(now_text), days=days,
+                                       password=password, clear=clear, answers=not no_answers, progress=progress)
+            db.session.commit()
+        except LMSError as err:
+            _fail(err)
+        seconds = time.perf_counter() - started
+        lines = [f"{counts['removed']} orang data demo lama dihapus"] if counts["removed"] or not learners else []
+        if learners:
+            lines.append(f"{counts['learners']} peserta ({counts['perangkat']} perangkat, {counts['warga']} warga), "
+                         f"{counts['enrollments']} pendaftaran, {counts['lesson_progress']} pelajaran selesai, "
+                         f"{counts['attempts']} percobaan kuis, {counts['answers']} jawaban, "
+                         f"{counts['completions']} kursus tuntas dengan sertifikat")
+        click.echo(".\n".join(lines) + f"; {seconds:.1f} detik.")

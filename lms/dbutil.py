@@ -27,11 +27,14 @@ def insert_ignore(model, values: dict, index_elements: list[str], *, index_where
     return row is not None
 
 
-def upsert(model, values: dict, index_elements: list[str], update: list[str]) -> None:
-    """INSERT a row, or UPDATE the ``update`` columns of the row with the same unique key."""
+def upsert(model, values: dict | list[dict], index_elements: list[str], update: list[str]) -> None:
+    """INSERT a row, or UPDATE the ``update`` columns of the row with the same unique key.
+
+    ``values`` may be a list of rows: one multi-row statement, each row inserted or updated.
+    """
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(model).values(**values)
+    stmt = module.insert(model).values(values) if isinstance(values, list) else module.insert(model).values(**values)
     stmt = stmt.on_conflict_do_update(index_elements=index_elements,
                                       set_={col: stmt.excluded[col] for col in update})
     db.session.execute(stmt)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from lms.courses.models import Course
@@ -132,7 +133,9 @@ def export_question(question: Question) -> dict:
 
 def export_quizzes(course: Course, course_out: dict) -> None:
     """Add the quizzes of ``course`` to an exported course dict, in place."""
-    quizzes = db.session.scalars(sa.select(Quiz).where(Quiz.course_id == course.id).order_by(Quiz.position)).all()
+    # Quizzes, questions and choices in three queries whatever their number.
+    quizzes = db.session.scalars(sa.select(Quiz).where(Quiz.course_id == course.id).order_by(Quiz.position)
+                                 .options(so.selectinload(Quiz.questions).selectinload(Question.choices))).all()
     by_module = {m.id: pos for pos, m in enumerate(course.modules)}
     for quiz in quizzes:
         if quiz.module_id is None:

@@ -84,7 +84,9 @@ class Attempt(db.Model):
     __tablename__ = "attempt"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    quiz_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("quiz.id", ondelete="CASCADE"))
+    # Indexed for the per-quiz pages (item analysis, a course's learners, grants) and for
+    # deleting a quiz; per-learner lookups use ix_attempt_user_quiz below.
+    quiz_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("quiz.id", ondelete="CASCADE"), index=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
     status: so.Mapped[str] = so.mapped_column(sa.String(10), default="open")
     practice: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=False)

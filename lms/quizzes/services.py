@@ -118,6 +118,14 @@ def course_quizzes(course_id: int) -> list[Quiz]:
                                    .order_by(Quiz.module_id.is_(None), Quiz.position, Quiz.id)))
 
 
+def quizzes_of_courses(course_ids: list[int]) -> list[Quiz]:
+    """The quizzes of several courses in one query, each course's in the order of course_quizzes."""
+    if not course_ids:
+        return []
+    return list(db.session.scalars(sa.select(Quiz).where(Quiz.course_id.in_(course_ids))
+                                   .order_by(Quiz.course_id, Quiz.module_id.is_(None), Quiz.position, Quiz.id)))
+
+
 # ---------------------------------------------------------------------------- start
 def _draw_layout(quiz: Quiz) -> list[dict]:
     questions = db.session.scalars(sa.select(Question).where(Question.quiz_id == quiz.id)
@@ -232,23 +240,40 @@ def save_answer(attempt: Attempt, question_id: int, payload, *, now: datetime | 
     ``attempt_closed`` after submit or the deadline, NotFound for a question not in the attempt,
     Invalid for a body of the wrong shape or a choice that is not in the question.
     """
+    [(question, response)] = save_answers(attempt, {question_id: payload}, now=now)
+    if attempt.practice:
+        correct, _points = grade(question.type, response, _key(question), question.points)
+        return _review_item(question, response, correct, _points)
+    return None
+
+
+def save_answers(attempt: Attempt, payloads: dict[int, object], *,
+                 now: datetime | None = None) -> list[tuple[Question, dict]]:
+    """Save (or replace) the answers to several questions of an open attempt (a page of it).
+
+    The rules of ``save_answer`` for each one, in three statements however many there are
+    (questions, their choices, one multi-row upsert); nothing is saved if one is refused.
+    Returns (question, parsed response) per answer, in the order given.
+    """
     now = now or utcnow()
     if attempt.status != "open" or close_if_overdue(attempt, now=now):
         raise Conflict(_("Waktu atau percobaan ini sudah ditutup; jawaban tidak disimpan."), code="attempt_closed")
-    if question_id not in {item["question_id"] for item in attempt.layout}:
+    if not payloads:
+        return []
+    in_attempt = {item["question_id"] for item in attempt.layout}
+    if any(question_id not in in_attempt for question_id in payloads):
         raise NotFound(_("Soal ini bukan bagian dari percobaan."))
-    question = db.session.scalar(sa.select(Question).where(Question.id == question_id)
-                                 .options(so.selectinload(Question.choices)))
-    if question is None:
-        raise NotFound(_("Soal tidak ditemukan."))
-    key = _key(question)
-    response = QUESTION_TYPES[question.type].parse(payload, key)
-    upsert(Answer, {"attempt_id": attempt.id, "question_id": question_id, "response": response, "saved_at": now},
-           ["attempt_id", "question_id"], ["response", "saved_at"])
-    if attempt.practice:
-        correct, _points = grade(question.type, response, key, question.points)
-        return _review_item(question, response, correct, _points)
-    return None
+    questions = {q.id: q for q in db.session.scalars(sa.select(Question).where(Question.id.in_(list(payloads)))
+                                                     .options(so.selectinload(Question.choices)))}
+    saved = []
+    for question_id, payload in payloads.items():
+        question = questions.get(question_id)
+        if question is None:
+            raise NotFound(_("Soal tidak ditemukan."))
+        saved.append((question, QUESTION_TYPES[question.type].parse(payload, _key(question))))
+    upsert(Answer, [{"attempt_id": attempt.id, "question_id": question.id, "response": response, "saved_at": now}
+                    for question, response in saved], ["attempt_id", "question_id"], ["response", "saved_at"])
+    return saved
 
 
 # ---------------------------------------------------------------------------- submit and grade

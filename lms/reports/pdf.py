@@ -10,6 +10,7 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
@@ -65,11 +66,10 @@ def _line(text: object) -> str:
 
 
 def number(value: float | int | None, decimals: int = 0, suffix: str = "") -> str:
-    """Format a number the Indonesian way (``1.234,5``); ``None`` becomes a dash."""
+    """Format a number in the reader's locale (``1.234,5`` Indonesian, ``1,234.5`` English); ``None`` is a dash."""
     if value is None:
         return NONE_MARK
-    text = f"{value:,.{decimals}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-    return text + suffix
+    return format_decimal(value, format="#,##0" + ("." + "0" * decimals if decimals else "")) + suffix
 
 
 class _ReportPDF(FPDF):

@@ -1,7 +1,13 @@
 """Report figures, computed in SQL with the definitions in docs/reports.md.
 
 The web tables, the CSV/XLSX exports, the PDF recap and the API all call these functions;
-each issues a fixed number of statements whatever the number of learners.
+each issues a fixed number of statements whatever the number of learners. The aggregates
+(completion report, learners per kind, literacy map, weekly trend, recap figures) read the
+rollup tables of lms/reports/rollup.py, whose size does not grow with the number of learners;
+the lists of people (learners behind a row, follow-up lists, who is not done) read the base
+tables. lms/reports/direct.py keeps the same aggregates computed from the base tables, as the
+reference the rollup is checked against. Reads go through ``reader.session()``: the primary,
+or a replica with REPORTS_DATABASE_URL.
 """
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from lms.auth.models import KINDS, User
 from lms.courses.models import PILLARS, Course, CourseCompletion, Enrollment, Lesson, LessonProgress
@@ -18,10 +25,15 @@ from lms.errors import Invalid
 from lms.extensions import db
 from lms.quizzes.models import Attempt, Quiz
 from lms.regions.models import Desa, Jabatan, Kecamatan
+from lms.reports import reader
+from lms.reports.models import NONE, CourseRollup, DayRollup, PeopleRollup, WeekRollup
+from lms.reports.rollup import PILLAR_BITS
 from lms.timeutil import local_tz, utcnow
 
 GROUPS = ("kecamatan", "desa", "course", "jabatan", "pillar")
-PILLAR_LABELS = {"cakap": "Cakap Digital", "etika": "Etika Digital", "budaya": "Budaya Digital", "aman": "Aman Digital"}
+# Kominfo's names of the pillars, in the reader's language (str() them where they are used)
+PILLAR_LABELS = {"cakap": _l("Cakap Digital"), "etika": _l("Etika Digital"), "budaya": _l("Budaya Digital"),
+                 "aman": _l("Aman Digital")}
 
 
 @dataclass(frozen=True)
@@ -219,52 +231,152 @@ def _group_labels(group_by: str, f: Filters) -> dict:
     elif group_by == "course":
         stmt = sa.select(Course.id, Course.title).where(*course_conditions(f)).order_by(Course.title)
     else:
-        return {p: PILLAR_LABELS[p] for p in PILLARS if not f.pillar or p == f.pillar}
-    return dict(db.session.execute(stmt).all())
+        return {p: str(PILLAR_LABELS[p]) for p in PILLARS if not f.pillar or p == f.pillar}
+    return dict(reader.session().execute(stmt).all())
+
+
+def _key(value):
+    """Rollup keys use '' for "no desa/jabatan"; the reports say None."""
+    return None if value == NONE else value
+
+
+def _columns(source):
+    """The columns of a rollup model or of a subquery over rollups."""
+    return source.__table__.c if hasattr(source, "__table__") else source.c
+
+
+def _cell_conditions(f: Filters, source) -> list:
+    """The learner filters on a rollup's desa/jabatan/kind columns (kecamatan through Desa)."""
+    c, where = _columns(source), []
+    if f.kind:
+        where.append(c.kind == f.kind)
+    if f.jabatan:
+        where.append(c.jabatan_kode == f.jabatan)
+    if f.desa_kode:
+        where.append(c.desa_kode == f.desa_kode)
+    if f.kecamatan_kode:
+        where.append(Desa.kecamatan_kode == f.kecamatan_kode)
+    return where
+
+
+def _cell_key(group_by: str, source):
+    c = _columns(source)
+    return {"kecamatan": Desa.kecamatan_kode, "desa": c.desa_kode, "jabatan": c.jabatan_kode,
+            "course": Course.id, "pillar": Course.pillar}[group_by]
+
+
+def _cells(source, f: Filters, *columns):
+    """SELECT columns FROM a per-course rollup, joined to its course and desa, with every filter."""
+    c = _columns(source)
+    return (sa.select(*columns).select_from(source).join(Course, Course.id == c.course_id)
+            .outerjoin(Desa, Desa.kode == c.desa_kode)
+            .where(*course_conditions(f), *_cell_conditions(f, source)))
+
+
+def _people(f: Filters, *columns):
+    return (sa.select(*columns).select_from(PeopleRollup).outerjoin(Desa, Desa.kode == PeopleRollup.desa_kode)
+            .where(*_cell_conditions(f, PeopleRollup)))
+
+
+def _mean_tenths(tenths, pairs) -> float | None:
+    """The mean best percent from the rollup's exact sum of tenths, rounded to one decimal."""
+    return round(int(tenths) / (10 * int(pairs)), 1) if pairs else None
+
+
+def _week_text(column):
+    """A date as text ``YYYY-MM-DD`` (the week keys of the trend)."""
+    if reader.session().get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(column, "YYYY-MM-DD")
+    return sa.func.date(column)
+
+
+def _week_of_day(column):
+    """The Monday of a local calendar day, as text ``YYYY-MM-DD``."""
+    if reader.session().get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.date_trunc("week", sa.cast(column, sa.DateTime)), "YYYY-MM-DD")
+    return sa.func.date(column, "weekday 0", "-6 days")
+
+
+def _completions(f: Filters):
+    """Completions per week × course × desa × jabatan × kind inside the date range, as a subquery.
+
+    Whole weeks inside the range come from the weekly rollup; the days before the first whole
+    week and after the last one (at most six at each end) from the daily rollup. So the rows read
+    grow with the number of weeks of the range, and a long programme stays cheap.
+    """
+    first, last = f.date_from, f.date_to
+    full_from = first + timedelta(days=(7 - first.weekday()) % 7) if first else None  # first Monday
+    full_to = last - timedelta(days=(last.weekday() + 1) % 7) if last else None  # last Sunday
+    W, D = WeekRollup.__table__.c, DayRollup.__table__.c
+    weeks = sa.select(_week_text(W.week).label("week"), W.course_id, W.desa_kode, W.jabatan_kode, W.kind,
+                      W.completions, W.completions_enrolled)
+    if full_from and full_to and full_from > full_to:  # no whole week: every day from the daily rollup
+        weeks = weeks.where(sa.false())
+    if full_from:
+        weeks = weeks.where(W.week >= full_from)
+    if full_to:
+        weeks = weeks.where(W.week <= full_to - timedelta(days=6))
+    edges = []
+    if full_from and full_to and full_from > full_to:
+        edges.append(sa.and_(D.day >= first, D.day <= last))
+    else:
+        if first and full_from > first:
+            edges.append(sa.and_(D.day >= first, D.day < full_from))
+        if last and full_to < last:
+            edges.append(sa.and_(D.day > full_to, D.day <= last))
+    parts = [weeks]
+    if edges:
+        parts.append(sa.select(_week_of_day(D.day).label("week"), D.course_id, D.desa_kode, D.jabatan_kode, D.kind,
+                               D.completions, D.completions_enrolled).where(sa.or_(*edges)))
+    return sa.union_all(*parts).subquery("completions") if len(parts) > 1 else parts[0].subquery("completions")
 
 
 def completion_report(f: Filters, group_by: str) -> Report:
     """Learners, enrolled, started, completed, completion % and average best quiz % per group."""
-    key = group_key(group_by)
-    facts = enrolment_facts(f).subquery()
-    fkey = {"kecamatan": facts.c.kecamatan_kode, "desa": facts.c.desa_kode, "course": facts.c.course_id,
-            "jabatan": facts.c.jabatan_kode, "pillar": facts.c.pillar}[group_by]
-    enrol = {k: (n, s, c, u) for k, n, s, c, u in db.session.execute(
-        sa.select(fkey, sa.func.count(), sa.func.sum(facts.c.started), sa.func.sum(facts.c.completed),
-                  sa.func.count(sa.distinct(facts.c.user_id))).group_by(fkey))}
-    enrol_total = db.session.execute(sa.select(sa.func.count(), sa.func.sum(facts.c.started),
-                                               sa.func.sum(facts.c.completed))).one()
-    best = best_attempts(f).subquery()
-    bkey = getattr(best.c, {"kecamatan": "kecamatan_kode", "desa": "desa_kode", "course": "course_id",
-                            "jabatan": "jabatan_kode", "pillar": "pillar"}[group_by])
-    averages = dict(db.session.execute(sa.select(bkey, sa.func.avg(best.c.best)).group_by(bkey)).all())
-    average_total = db.session.scalar(sa.select(sa.func.avg(best.c.best)))
-    learners_stmt = (sa.select(User.id).outerjoin(Desa, Desa.kode == User.desa_kode)
-                     .where(*learner_conditions(f)))
-    learners_total = db.session.scalar(sa.select(sa.func.count()).select_from(learners_stmt.subquery()))
+    rs = reader.session()
+    R, key = CourseRollup, _cell_key(group_by, CourseRollup)
+    sums = [(_key(k), [int(v or 0) for v in values]) for k, *values in rs.execute(
+        _cells(R, f, key, sa.func.sum(R.enrolled), sa.func.sum(R.started), sa.func.sum(R.completed),
+               sa.func.sum(R.best_tenths), sa.func.sum(R.best_pairs)).group_by(key))]
+    enrol = {k: v[:3] for k, v in sums if v[0]}
+    if f.date_from or f.date_to:  # completions inside the range only
+        done = _completions(f)
+        dkey = _cell_key(group_by, done)
+        in_range = {_key(k): int(n or 0) for k, n in rs.execute(
+            _cells(done, f, dkey, sa.func.sum(done.c.completions_enrolled)).group_by(dkey))}
+        enrol = {k: (n, s, in_range.get(k, 0)) for k, (n, s, _c) in enrol.items()}
+    averages = {k: _mean_tenths(v[3], v[4]) for k, v in sums if v[4]}
+    total_tenths, total_pairs = sum(v[3] for _k, v in sums), sum(v[4] for _k, v in sums)
     if group_by in ("kecamatan", "desa", "jabatan"):
-        people = dict(db.session.execute(
-            sa.select(key, sa.func.count()).select_from(User).outerjoin(Desa, Desa.kode == User.desa_kode)
-            .where(*learner_conditions(f)).group_by(key)).all())
+        pkey = _cell_key(group_by, PeopleRollup)
+        people = {_key(k): int(n) for k, n in rs.execute(
+            _people(f, pkey, sa.func.sum(PeopleRollup.learners)).group_by(pkey)) if n}
+        learners_total = sum(people.values())
     else:
-        people = {k: v[3] for k, v in enrol.items()}
+        mask = [sa.func.sum(sa.case((PeopleRollup.pillars.op("&")(bit) != 0, PeopleRollup.learners), else_=0))
+                for bit in PILLAR_BITS.values()]
+        total, *per_pillar = rs.execute(_people(f, sa.func.sum(PeopleRollup.learners), *mask)).one()
+        learners_total = int(total or 0)
+        if group_by == "course" or f.course_id:  # one enrolment per learner and course
+            people = {k: v[0] for k, v in enrol.items()}
+        else:  # learners enrolled in at least one (non-draft) course of the pillar
+            people = {p: int(n) for p, n in zip(PILLAR_BITS, per_pillar) if n and (not f.pillar or p == f.pillar)}
     labels = _group_labels(group_by, f)
     keys = list(labels) + [k for k in set(enrol) | set(people) | set(averages) if k not in labels]
     rows = []
     for k in keys:
-        n, s, c, _u = enrol.get(k, (0, 0, 0, 0))
-        rows.append(Row(k, labels.get(k) or _("(tanpa %(g)s)", g=group_by), people.get(k, 0), n, int(s or 0),
-                        int(c or 0), _avg(averages.get(k))))
-    totals = Row(None, _("Total"), learners_total, enrol_total[0], int(enrol_total[1] or 0), int(enrol_total[2] or 0),
-                 _avg(average_total))
+        n, s, c = enrol.get(k, (0, 0, 0))
+        rows.append(Row(k, labels.get(k) or _("(tanpa %(g)s)", g=group_by), people.get(k, 0), n, s, c,
+                        averages.get(k)))
+    totals = Row(None, _("Total"), learners_total, *(sum(v[i] for v in enrol.values()) for i in range(3)),
+                 _mean_tenths(total_tenths, total_pairs))
     return Report(group_by, f, rows, totals)
 
 
 def learners_by_kind(f: Filters) -> dict[str, int]:
     """Active learners in the group per kind (perangkat, warga)."""
-    counts = dict(db.session.execute(sa.select(User.kind, sa.func.count()).select_from(User)
-                                     .outerjoin(Desa, Desa.kode == User.desa_kode)
-                                     .where(*learner_conditions(f)).group_by(User.kind)).all())
+    counts = {k: int(n or 0) for k, n in reader.session().execute(
+        _people(f, PeopleRollup.kind, sa.func.sum(PeopleRollup.learners)).group_by(PeopleRollup.kind))}
     return {kind: counts.get(kind, 0) for kind in KINDS}
 
 
@@ -289,7 +401,7 @@ def learner_rows(f: Filters, *, limit: int | None = None) -> list[dict]:
         stmt = stmt.limit(limit)
     return [{"user": user, "enrolled": enrolled or 0, "started": int(started or 0), "completed": int(completed or 0),
              "avg_best_percent": _avg(avg_best)}
-            for user, enrolled, started, completed, avg_best in db.session.execute(stmt).all()]
+            for user, enrolled, started, completed, avg_best in reader.session().execute(stmt).all()]
 
 
 # ---------------------------------------------------------------------------- follow-up lists
@@ -323,16 +435,16 @@ def follow_up(f: Filters, *, kind: str, inactive_days: int = 14, now: datetime |
     else:
         raise Invalid(_("Daftar tindak lanjut tidak dikenal."), field="list")
     return [{"user": user, "course": course, "enrolled_at": enrolled_at, "due_at": due_at, "last_activity": last_at}
-            for user, course, enrolled_at, due_at, last_at in db.session.execute(stmt).all()]
+            for user, course, enrolled_at, due_at, last_at in reader.session().execute(stmt).all()]
 
 
 # ---------------------------------------------------------------------------- the literacy map
 def literacy_map(f: Filters) -> dict:
     """Average best quiz % per desa × pillar: ``{"desa": [(kode, nama, kecamatan)], "cells": {(kode, pillar): %}}``."""
-    best = best_attempts(f).subquery()
-    cells = {(d, p): _avg(v) for d, p, v in db.session.execute(
-        sa.select(best.c.desa_kode, best.c.pillar, sa.func.avg(best.c.best))
-        .group_by(best.c.desa_kode, best.c.pillar)).all()}
+    rs, R = reader.session(), CourseRollup
+    cells = {(_key(d), p): _mean_tenths(t, n) for d, p, t, n in rs.execute(
+        _cells(R, f, R.desa_kode, Course.pillar, sa.func.sum(R.best_tenths), sa.func.sum(R.best_pairs))
+        .group_by(R.desa_kode, Course.pillar)) if n}
     stmt = (sa.select(Desa.kode, Desa.nama, Kecamatan.nama).join(Kecamatan, Kecamatan.kode == Desa.kecamatan_kode)
             .order_by(Kecamatan.nama, Desa.nama))
     if f.kecamatan_kode:
@@ -340,14 +452,14 @@ def literacy_map(f: Filters) -> dict:
     if f.desa_kode:
         stmt = stmt.where(Desa.kode == f.desa_kode)
     pillars = [p for p in PILLARS if not f.pillar or p == f.pillar]
-    return {"desa": db.session.execute(stmt).all(), "pillars": pillars, "cells": cells}
+    return {"desa": rs.execute(stmt).all(), "pillars": pillars, "cells": cells}
 
 
 # ---------------------------------------------------------------------------- trend
 def _week_start(column):
     """The Monday (WITA) of a stored UTC time, as text ``YYYY-MM-DD``, per database."""
     tz = str(local_tz())
-    if db.session.get_bind().dialect.name == "postgresql":
+    if reader.session().get_bind().dialect.name == "postgresql":
         local = sa.func.timezone(tz, column)
         return sa.func.to_char(sa.func.date_trunc("week", local), "YYYY-MM-DD")
     hours = int(datetime.now(local_tz()).utcoffset().total_seconds() // 3600)
@@ -357,44 +469,52 @@ def _week_start(column):
 
 def completions_per_week(f: Filters) -> list[tuple[str, int]]:
     """Course completions of the group per week (Monday, WITA), oldest first."""
-    week = _week_start(CourseCompletion.completed_at).label("week")
-    start, end = f.range_utc()
-    stmt = (sa.select(week, sa.func.count()).select_from(CourseCompletion)
-            .join(User, User.id == CourseCompletion.user_id).join(Course, Course.id == CourseCompletion.course_id)
-            .outerjoin(Desa, Desa.kode == User.desa_kode)
-            .where(*learner_conditions(f), *course_conditions(f)).group_by(week).order_by(week))
-    if start:
-        stmt = stmt.where(CourseCompletion.completed_at >= start)
-    if end:
-        stmt = stmt.where(CourseCompletion.completed_at < end)
-    return [(w, n) for w, n in db.session.execute(stmt).all()]
+    done = _completions(f)
+    total = sa.func.sum(done.c.completions)
+    stmt = _cells(done, f, done.c.week, total).group_by(done.c.week).having(total > 0).order_by(done.c.week)
+    return [(w, int(n)) for w, n in reader.session().execute(stmt).all()]
 
 
 # ---------------------------------------------------------------------------- the official recap
 def recap(f: Filters) -> list[dict]:
     """Per kecamatan and desa: enrolled, completed, %, pass rate, learning hours and who is not done."""
-    report = completion_report(f, "desa")
-    best = best_attempts(f).subquery()
-    pass_rates = {k: (int(p or 0), n) for k, p, n in db.session.execute(
-        sa.select(best.c.desa_kode, sa.func.sum(best.c.passed), sa.func.count()).group_by(best.c.desa_kode))}
+    rs, R = reader.session(), CourseRollup
+    figures = {_key(k): (int(p or 0), int(n or 0), int(m or 0)) for k, p, n, m in rs.execute(
+        _cells(R, f, R.desa_kode, sa.func.sum(R.passed_pairs), sa.func.sum(R.best_pairs), sa.func.sum(R.minutes))
+        .group_by(R.desa_kode))}
+    pass_rates = {k: (p, n) for k, (p, n, _m) in figures.items() if n}
+    if f.date_from or f.date_to:  # lessons completed inside the range: the rollup keeps no day per lesson
+        minutes = learning_minutes(f)
+    else:
+        minutes = {k: m for k, (_p, _n, m) in figures.items()}
+    return _recap_sections(f, completion_report(f, "desa"), pass_rates, minutes)
+
+
+def learning_minutes(f: Filters) -> dict:
+    """Estimated minutes of the lessons completed (inside the date range when given) per desa, from the base tables."""
     start, end = f.range_utc()
-    hours_stmt = (sa.select(User.desa_kode, sa.func.sum(Lesson.minutes)).select_from(LessonProgress)
-                  .join(Lesson, Lesson.id == LessonProgress.lesson_id).join(User, User.id == LessonProgress.user_id)
-                  .join(Course, Course.id == LessonProgress.course_id).outerjoin(Desa, Desa.kode == User.desa_kode)
-                  .where(*learner_conditions(f), *course_conditions(f)).group_by(User.desa_kode))
+    stmt = (sa.select(User.desa_kode, sa.func.sum(Lesson.minutes)).select_from(LessonProgress)
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id).join(User, User.id == LessonProgress.user_id)
+            .join(Course, Course.id == LessonProgress.course_id).outerjoin(Desa, Desa.kode == User.desa_kode)
+            .where(*learner_conditions(f), *course_conditions(f)).group_by(User.desa_kode))
     if start:
-        hours_stmt = hours_stmt.where(LessonProgress.completed_at >= start)
+        stmt = stmt.where(LessonProgress.completed_at >= start)
     if end:
-        hours_stmt = hours_stmt.where(LessonProgress.completed_at < end)
-    minutes = dict(db.session.execute(hours_stmt).all())
+        stmt = stmt.where(LessonProgress.completed_at < end)
+    return {k: int(v or 0) for k, v in reader.session().execute(stmt).all()}
+
+
+def _recap_sections(f: Filters, report: Report, pass_rates: dict, minutes: dict) -> list[dict]:
+    """Assemble the recap from the desa report, pass rates (passed, pairs) and minutes per desa."""
+    rs = reader.session()
     facts = enrolment_facts(f).subquery()
     not_done: dict = {}
-    for desa_kode, name in db.session.execute(
+    for desa_kode, name in rs.execute(
             sa.select(facts.c.desa_kode, User.full_name).join(User, User.id == facts.c.user_id)
             .where(facts.c.completed == 0).distinct().order_by(facts.c.desa_kode, User.full_name)):
         not_done.setdefault(desa_kode, []).append(name)
-    desa_info = dict(db.session.execute(sa.select(Desa.kode, Kecamatan.nama)
-                                        .join(Kecamatan, Kecamatan.kode == Desa.kecamatan_kode)).all())
+    desa_info = dict(rs.execute(sa.select(Desa.kode, Kecamatan.nama)
+                                .join(Kecamatan, Kecamatan.kode == Desa.kecamatan_kode)).all())
     sections: dict = {}
     for row in report.rows:
         passed, pairs = pass_rates.get(row.key, (0, 0))

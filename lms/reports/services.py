@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_date
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from lms.auth.models import User
@@ -16,9 +16,9 @@ from lms.courses.models import Course, Enrollment
 from lms.courses.services import dashboard as learner_dashboard
 from lms.errors import Forbidden, Invalid, NotFound
 from lms.extensions import db
-from lms.quizzes.services import certificate_codes, course_quizzes, quiz_statuses
+from lms.quizzes.services import certificate_codes, quiz_statuses, quizzes_of_courses
 from lms.regions.models import Desa, Jabatan, Kecamatan
-from lms.reports import pdf, queries
+from lms.reports import pdf, queries, reader
 from lms.timeutil import to_local, utcnow
 
 TABLE_HEADER = ["key", "label", "learners", "enrolled", "started", "completed", "completion_percent",
@@ -60,13 +60,14 @@ def dashboard(f: queries.Filters) -> dict:
 
 
 def filter_options() -> dict:
+    rs = reader.session()
     return {
-        "courses": db.session.execute(sa.select(Course.id, Course.title).where(Course.status != "draft")
-                                      .order_by(Course.title)).all(),
-        "kecamatan": db.session.execute(sa.select(Kecamatan.kode, Kecamatan.nama).order_by(Kecamatan.nama)).all(),
-        "desa": db.session.execute(sa.select(Desa.kode, Desa.nama, Desa.kecamatan_kode)
-                                   .order_by(Desa.kecamatan_kode, Desa.nama)).all(),
-        "jabatan": db.session.execute(sa.select(Jabatan.kode, Jabatan.nama).order_by(Jabatan.nama)).all(),
+        "courses": rs.execute(sa.select(Course.id, Course.title).where(Course.status != "draft")
+                              .order_by(Course.title)).all(),
+        "kecamatan": rs.execute(sa.select(Kecamatan.kode, Kecamatan.nama).order_by(Kecamatan.nama)).all(),
+        "desa": rs.execute(sa.select(Desa.kode, Desa.nama, Desa.kecamatan_kode)
+                           .order_by(Desa.kecamatan_kode, Desa.nama)).all(),
+        "jabatan": rs.execute(sa.select(Jabatan.kode, Jabatan.nama).order_by(Jabatan.nama)).all(),
     }
 
 
@@ -81,18 +82,23 @@ def whatsapp_number(phone: str | None) -> str | None:
 
 
 def whatsapp_link(user: User, course: Course, kind: str) -> str | None:
-    """A click-to-chat link with a prefilled reminder in Bahasa Indonesia, or None without a phone."""
+    """A click-to-chat link with a prefilled reminder, or None without a phone.
+
+    The reminder is in the learner's language (Bahasa Indonesia unless they chose English),
+    not in the language of the reviewer who sends it.
+    """
     number = whatsapp_number(user.phone)
     if number is None:
         return None
-    if kind == "not_started":
-        text = _("Om Swastiastu %(name)s, Anda sudah terdaftar di kursus \u201c%(course)s\u201d di Cakap Desa "
-                 "tetapi belum mulai. Yuk mulai hari ini, cukup 10 menit dari HP. Suksma.",
-                 name=user.full_name, course=course.title)
-    else:
-        text = _("Om Swastiastu %(name)s, kursus \u201c%(course)s\u201d di Cakap Desa menunggu Anda. "
-                 "Yuk lanjutkan belajar dari HP, sedikit demi sedikit. Suksma.",
-                 name=user.full_name, course=course.title)
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        if kind == "not_started":
+            text = _("Om Swastiastu %(name)s, Anda sudah terdaftar di kursus \u201c%(course)s\u201d di Cakap Desa "
+                     "tetapi belum mulai. Yuk mulai hari ini, cukup 10 menit dari HP. Suksma.",
+                     name=user.full_name, course=course.title)
+        else:
+            text = _("Om Swastiastu %(name)s, kursus \u201c%(course)s\u201d di Cakap Desa menunggu Anda. "
+                     "Yuk lanjutkan belajar dari HP, sedikit demi sedikit. Suksma.",
+                     name=user.full_name, course=course.title)
     return f"https://wa.me/{number}?text={quote(text)}"
 
 
@@ -191,12 +197,12 @@ def transcript(user_id: int) -> bytes:
     enrolled_at = dict(db.session.execute(sa.select(Enrollment.course_id, Enrollment.enrolled_at)
                                           .where(Enrollment.user_id == user.id)).all())
     codes = certificate_codes(user.id, [e.course.id for e in entries])
-    quizzes = [q for e in entries for q in course_quizzes(e.course.id)]
+    quizzes = quizzes_of_courses([e.course.id for e in entries])  # one query, not one per course
     statuses = quiz_statuses(user, quizzes)
     items = []
     for e in entries:
         items.append({
-            "course": e.course.title, "pillar": queries.PILLAR_LABELS[e.course.pillar],
+            "course": e.course.title, "pillar": str(queries.PILLAR_LABELS[e.course.pillar]),
             "enrolled_at": format_date(to_local(enrolled_at[e.course.id]), "long"),
             "progress_percent": e.percent,
             "completed_at": format_date(to_local(e.completed_at), "long") if e.completed_at else None,

@@ -13,11 +13,13 @@ from lms.audit import record
 from lms.auth.models import User
 from lms.auth.decorators import roles_required
 from lms.extensions import db
-from lms.reports import charts, exports, pdf, queries, services
+from lms.reports import charts, exports, pdf, queries, reader, services
 from lms.timeutil import to_local, utcnow
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 reviewer_required = roles_required("reviewer", "admin", "operator")  # operators: their own village only
+# Report reads may go to a replica (REPORTS_DATABASE_URL): close its session with the app context.
+bp.record_once(lambda state: state.app.teardown_appcontext(reader.close))
 
 
 def _filters():

@@ -26,9 +26,9 @@ def reviewer(web, pop):
 def test_dashboard_shows_totals_and_tables(client, reviewer, pop):
     html = client.get("/reports/").get_data(as_text=True)
     assert "Mengwi" in html and "Kursus A" in html and "Sekretaris Desa" in html and "Aman Digital" in html
-    assert '<span class="num">5</span> peserta' in html and '<span class="num">33.3%</span>' in html
+    assert '<span class="num">5</span> peserta' in html and '<span class="num">33,3%</span>' in html
     assert '<span class="num">3</span> perangkat desa' in html and '<span class="num">2</span> warga' in html
-    assert html.count("<svg") == 2
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 2  # the two charts (not the nav icons)
 
 
 def test_drill_down_kecamatan_desa_learners(client, reviewer, pop):
@@ -52,7 +52,7 @@ def test_bad_filter_gives_422_page_not_500(client, reviewer):
 
 def test_map_and_follow_up(client, reviewer, pop):
     html = client.get("/reports/map").get_data(as_text=True)
-    assert 'class="heat-mid">70.0' in html and 'class="heat-high">80.0' in html
+    assert 'class="heat-mid">70</td>' in html and 'class="heat-high">80</td>' in html
     html = client.get("/reports/follow-up?list=not_started").get_data(as_text=True)
     assert "Ketut Tiga" in html and "Wayan Empat" in html and "Made Satu" not in html
     # Ketut has a phone (+62 812-3456-7803): a wa.me link with a prefilled reminder

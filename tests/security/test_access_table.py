@@ -60,6 +60,7 @@ TABLE = {
     "static": ("GET", "/static/css/app.css", PUBLIC),
     "ops.healthz": ("GET", "/healthz", PUBLIC),
     "auth.login": ("GET", "/login", PUBLIC),
+    "auth.favicon": ("GET", "/favicon.ico", PUBLIC),
     "auth.logout": ("POST", "/logout", LOGOUT),
     # nothing pending: everyone is sent to /login (anonymous) or the dashboard (signed in)
     "auth.totp_login": ("GET", "/login/2fa", {p: "any" for p in PERSONAS}),
@@ -67,6 +68,7 @@ TABLE = {
     "auth.totp_disable": ("POST", "/me/2fa/disable", only({"trainer_other", "author", "reviewer", "admin"})),
     "people.register": ("GET", "/register", PUBLIC),
     "people.privacy": ("GET", "/privacy", PUBLIC),
+    "i18n.set_language": ("POST", "/language", PUBLIC),  # CSRF-checked; saved on the account when signed in
     "quizzes.verify": ("GET", "/verify/{code}", PUBLIC),
     "courses.dashboard": ("GET", "/", SIGNED_IN),
     "courses.catalogue": ("GET", "/courses/", SIGNED_IN),
@@ -74,6 +76,12 @@ TABLE = {
     "courses.enroll": ("POST", "/courses/{slug}/enroll", SIGNED_IN),
     "courses.lesson": ("GET", "/courses/{slug}/lessons/{lesson}", SIGNED_IN),
     "courses.complete_lesson": ("POST", "/courses/{slug}/lessons/{lesson}/complete", ENROLLED),
+    # offline use (lms/offline): the app shell is public; a course's files only for its learners
+    "offline.service_worker": ("GET", "/sw.js", PUBLIC),
+    "offline.manifest": ("GET", "/manifest.webmanifest", PUBLIC),
+    "offline.fallback": ("GET", "/offline", PUBLIC),
+    "offline.state": ("GET", "/offline/state.json", SIGNED_IN),
+    "offline.course_files": ("GET", "/courses/{slug}/offline.json", ENROLLED),
     "quizzes.overview": ("GET", "/quizzes/{quiz}", SIGNED_IN),
     "quizzes.start": ("POST", "/quizzes/{quiz}/start", ENROLLED),
     "quizzes.grants": ("GET", "/quizzes/{quiz}/grants", EDITORS),
